@@ -1,0 +1,278 @@
+// Agents and their tokens: create, rotate, revoke, authenticate a bearer token, and who depends on a credential.
+import crypto from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { z } from 'zod';
+import { recordAudit, type AuditContext } from '~/audit/audit.server';
+import { prisma } from '~/db.server';
+import { matchesAllowlist } from './allowlist';
+
+export { matchesAllowlist } from './allowlist';
+
+export const TOKEN_PREFIX = 'lk_';
+/** How long an authenticated token is trusted from memory; revocations in this process clear it at once. */
+const AUTH_CACHE_TTL_MS = 2_000;
+
+const allowPattern = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9_:*-]+$/, 'Use credential names with letters, digits, -, _, : and * as a wildcard');
+
+export const agentInputSchema = z.object({
+  name: z
+    .string({ error: 'Name is required' })
+    .trim()
+    .min(1, 'Name is required')
+    .max(80, 'Keep the name under 80 characters')
+    .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'Use letters, digits, spaces, dots, - and _'),
+  description: z.string().trim().max(500, 'Keep the description under 500 characters').default(''),
+  allowedCredentials: z.array(allowPattern).max(100, 'At most 100 patterns').default([]),
+});
+export type AgentInput = z.input<typeof agentInputSchema>;
+
+export class AgentError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'conflict' | 'validation',
+    message: string,
+    readonly fieldErrors: Record<string, string[]> = {},
+  ) {
+    super(message);
+    this.name = 'AgentError';
+  }
+}
+
+/** Splits "a, b\nc" into patterns (the form's single text area). */
+export function parseAllowlist(text: string): string[] {
+  return [...new Set(text.split(/[\s,]+/).map((p) => p.trim()).filter(Boolean))];
+}
+
+export function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** `lk_` + 32 random bytes in base64url; the value is returned once and never stored. */
+export function generateToken(): { token: string; tokenHash: string; prefix: string } {
+  const token = TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');
+  return { token, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 6) };
+}
+
+export interface AgentActor {
+  organizationId: string;
+  context: AuditContext;
+}
+
+function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const key = String(issue.path[0] ?? 'form');
+    (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}
+
+/** Creates an agent with a first token; the token value is in the result only. */
+export async function createAgent(actor: AgentActor & { userId?: string | null }, input: AgentInput) {
+  const parsed = agentInputSchema.safeParse(input);
+  if (!parsed.success) throw new AgentError('validation', 'Check the highlighted fields', fieldErrorsOf(parsed.error));
+  const { token, tokenHash, prefix } = generateToken();
+  try {
+    const agent = await prisma.$transaction(async (tx) => {
+      const agent = await tx.agent.create({
+        data: { organizationId: actor.organizationId, ...parsed.data, createdById: actor.userId ?? null },
+      });
+      await tx.agentToken.create({ data: { agentId: agent.id, tokenHash, prefix } });
+      await recordAudit(tx, {
+        organizationId: actor.organizationId,
+        context: actor.context,
+        action: 'agent.create',
+        targetType: 'agent',
+        targetId: agent.id,
+        details: { name: agent.name, allowlist: agent.allowedCredentials },
+      });
+      return agent;
+    });
+    return { agent, token };
+  } catch (error) {
+    if ((error as { code?: string }).code === 'P2002') {
+      throw new AgentError('conflict', 'An agent with this name already exists', { name: ['An agent with this name already exists'] });
+    }
+    throw error;
+  }
+}
+
+export async function updateAgent(actor: AgentActor, agentId: string, input: AgentInput) {
+  const parsed = agentInputSchema.safeParse(input);
+  if (!parsed.success) throw new AgentError('validation', 'Check the highlighted fields', fieldErrorsOf(parsed.error));
+  const agent = await prisma.$transaction(async (tx) => {
+    const found = await tx.agent.findFirst({ where: { id: agentId, organizationId: actor.organizationId } });
+    if (!found) throw new AgentError('not_found', 'Agent not found');
+    const agent = await tx.agent.update({ where: { id: agentId }, data: parsed.data });
+    await recordAudit(tx, {
+      organizationId: actor.organizationId,
+      context: actor.context,
+      action: 'agent.update',
+      targetType: 'agent',
+      targetId: agent.id,
+      details: { name: agent.name, allowlist: agent.allowedCredentials },
+    });
+    return agent;
+  });
+  authCache.clear();
+  return agent;
+}
+
+/** Issues a new token and revokes every earlier one of the agent. */
+export async function rotateAgentToken(actor: AgentActor, agentId: string): Promise<{ token: string; prefix: string }> {
+  const { token, tokenHash, prefix } = generateToken();
+  await prisma.$transaction(async (tx) => {
+    const agent = await tx.agent.findFirst({ where: { id: agentId, organizationId: actor.organizationId } });
+    if (!agent) throw new AgentError('not_found', 'Agent not found');
+    await tx.agentToken.updateMany({ where: { agentId, revokedAt: null }, data: { revokedAt: new Date() } });
+    await tx.agentToken.create({ data: { agentId, tokenHash, prefix } });
+    await recordAudit(tx, {
+      organizationId: actor.organizationId,
+      context: actor.context,
+      action: 'agent.token_rotate',
+      targetType: 'agent',
+      targetId: agentId,
+      details: { name: agent.name, prefix },
+    });
+  });
+  authCache.clear();
+  return { token, prefix };
+}
+
+export async function revokeAgentToken(actor: AgentActor, agentId: string, tokenId: string): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const row = await tx.agentToken.findFirst({
+      where: { id: tokenId, agentId, agent: { organizationId: actor.organizationId } },
+      include: { agent: { select: { name: true } } },
+    });
+    if (!row) throw new AgentError('not_found', 'Token not found');
+    if (!row.revokedAt) await tx.agentToken.update({ where: { id: tokenId }, data: { revokedAt: new Date() } });
+    await recordAudit(tx, {
+      organizationId: actor.organizationId,
+      context: actor.context,
+      action: 'agent.token_revoke',
+      targetType: 'agent',
+      targetId: agentId,
+      details: { name: row.agent.name, prefix: row.prefix },
+    });
+  });
+  authCache.clear();
+}
+
+export async function deleteAgent(actor: AgentActor, agentId: string): Promise<void> {
+  await prisma.$transaction(async (tx) => {
+    const agent = await tx.agent.findFirst({ where: { id: agentId, organizationId: actor.organizationId } });
+    if (!agent) throw new AgentError('not_found', 'Agent not found');
+    await tx.agent.delete({ where: { id: agentId } });
+    await recordAudit(tx, {
+      organizationId: actor.organizationId,
+      context: actor.context,
+      action: 'agent.delete',
+      targetType: 'agent',
+      targetId: agentId,
+      details: { name: agent.name },
+    });
+  });
+  authCache.clear();
+}
+
+export interface AuthenticatedAgent {
+  id: string;
+  name: string;
+  organizationId: string;
+  allowPrivateHosts: boolean;
+  allowedCredentials: string[];
+  tokenId: string;
+}
+
+const authCache = new LRUCache<string, AuthenticatedAgent>({ max: 10_000, ttl: AUTH_CACHE_TTL_MS });
+
+/** Forgets every cached authentication (after a revocation, or in tests). */
+export function clearAgentAuthCache(): void {
+  authCache.clear();
+}
+
+/** The token in `Bearer <token>` (any case), or null. */
+export function bearerToken(header: string | undefined | null): string | null {
+  if (!header) return null;
+  // "token" is how GitHub clients (Octokit) send a token; it is accepted as a synonym of Bearer.
+  const match = /^(?:Bearer|token)\s+(\S+)\s*$/i.exec(header);
+  return match && match[1]!.startsWith(TOKEN_PREFIX) ? match[1]! : null;
+}
+
+/**
+ * The agent behind an `Authorization: Bearer lk_…` header, or null for a missing, unknown or revoked token.
+ * Only the token's SHA-256 is looked up; results are cached for AUTH_CACHE_TTL_MS.
+ */
+export async function authenticateAgent(authorizationHeader: string | undefined | null): Promise<AuthenticatedAgent | null> {
+  const token = bearerToken(authorizationHeader);
+  if (!token) return null;
+  const tokenHash = hashToken(token);
+  const cached = authCache.get(tokenHash);
+  if (cached) return cached;
+  const row = await prisma.agentToken.findUnique({
+    where: { tokenHash },
+    select: {
+      id: true,
+      revokedAt: true,
+      agent: {
+        select: { id: true, name: true, organizationId: true, allowedCredentials: true, organization: { select: { allowPrivateHosts: true } } },
+      },
+    },
+  });
+  if (!row || row.revokedAt) return null;
+  const agent: AuthenticatedAgent = {
+    id: row.agent.id,
+    name: row.agent.name,
+    organizationId: row.agent.organizationId,
+    allowedCredentials: row.agent.allowedCredentials,
+    allowPrivateHosts: row.agent.organization.allowPrivateHosts,
+    tokenId: row.id,
+  };
+  authCache.set(tokenHash, agent);
+  // Token "last used" at minute granularity: one cheap write per minute per token, off the request path.
+  void prisma.agentToken
+    .updateMany({ where: { id: row.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(Date.now() - 60_000) } }] }, data: { lastUsedAt: new Date() } })
+    .catch(() => undefined);
+  return agent;
+}
+
+/** The organization's agents whose allowlist matches this credential's name ("N agents will lose access"). */
+export async function agentsDependingOn(credential: { organizationId: string; name: string }) {
+  const agents = await prisma.agent.findMany({
+    where: { organizationId: credential.organizationId },
+    select: { id: true, name: true, allowedCredentials: true, lastUsedAt: true },
+    orderBy: { name: 'asc' },
+  });
+  return agents.filter((a) => matchesAllowlist(a.allowedCredentials, credential.name)).map(({ id, name, lastUsedAt }) => ({ id, name, lastUsedAt }));
+}
+
+export async function listAgents(organizationId: string) {
+  return prisma.agent.findMany({
+    where: { organizationId },
+    orderBy: { name: 'asc' },
+    include: {
+      tokens: { where: { revokedAt: null }, select: { id: true, prefix: true, createdAt: true, lastUsedAt: true } },
+      _count: { select: { usages: true } },
+    },
+  });
+}
+
+export async function getAgent(organizationId: string, agentId: string) {
+  const agent = await prisma.agent.findFirst({
+    where: { id: agentId, organizationId },
+    include: {
+      tokens: { orderBy: { createdAt: 'desc' }, select: { id: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true } },
+      usages: {
+        orderBy: { lastUsedAt: 'desc' },
+        select: { lastUsedAt: true, useCount: true, credential: { select: { id: true, name: true, service: true, status: true } } },
+      },
+    },
+  });
+  if (!agent) throw new AgentError('not_found', 'Agent not found');
+  return agent;
+}

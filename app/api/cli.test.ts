@@ -1,0 +1,90 @@
+// The `latchkey status` command against a real API server: the table, and --check's exit code for each case.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prisma } from '~/db.server';
+import { clearCredentialCache } from './credentials.server';
+import { createTestAgent, createTestCredential, createTestOrg, startApiServer, type Listening, type TestOrg } from './test-support';
+
+const BIN = path.resolve(__dirname, '../../bin/latchkey.js');
+const HOUR = 3_600_000;
+
+let api: Listening;
+let org: TestOrg;
+
+function latchkey(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } as unknown as NodeJS.ProcessEnv, timeout: 30_000, encoding: 'utf8' }, (error: Error | null, stdout: string, stderr: string) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function credential(name: string, data: { status?: 'active' | 'expired' | 'needs_attention'; expiresAt?: Date | null; statusReason?: string }) {
+  const created = await createTestCredential(org, { name, service: 'custom', type: 'api_key', fields: { key: `secret-${name}` } });
+  await prisma.credential.update({ where: { id: created.id }, data });
+}
+
+beforeAll(async () => {
+  api = await startApiServer();
+  org = await createTestOrg();
+  await credential('ok-a', { expiresAt: new Date(Date.now() + 30 * 24 * HOUR) });
+  await credential('ok-b', {});
+  await credential('soon-a', { expiresAt: new Date(Date.now() + 3 * HOUR) });
+  await credential('bad-attention', { status: 'needs_attention', statusReason: 'refresh token revoked' });
+  await credential('bad-expired', { status: 'expired' });
+  clearCredentialCache();
+});
+
+afterAll(async () => {
+  await api.close();
+});
+
+describe.concurrent('latchkey status', () => {
+  it('prints an aligned table and exits 0 without --check, whatever the statuses', async () => {
+    const { token } = await createTestAgent(org, ['*']);
+    const result = await latchkey(['status', '--url', api.url, '--token', token]);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+TYPE\s+SERVICE\s+STATUS\s+EXPIRES\s+LAST USED$/);
+    expect(lines).toHaveLength(6);
+    const statusColumn = lines[0]!.indexOf('STATUS');
+    for (const line of lines.slice(1)) expect(line.slice(statusColumn)).toMatch(/^(active|expired|needs_attention)/);
+    expect(result.stdout).not.toContain('secret-');
+  });
+
+  it('--check exits 0 when everything is active and not expiring soon', async () => {
+    const { token } = await createTestAgent(org, ['ok-*']);
+    expect((await latchkey(['status', '--check'], { LATCHKEY_URL: api.url, LATCHKEY_TOKEN: token })).code).toBe(0);
+  });
+
+  it('--check exits 2 when one expires within 24 hours', async () => {
+    const { token } = await createTestAgent(org, ['ok-*', 'soon-*']);
+    const result = await latchkey(['status', '--check', '--url', api.url, '--token', token]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain('expiring');
+  });
+
+  it('--check exits 1 when one needs attention, even if another expires soon', async () => {
+    const { token } = await createTestAgent(org, ['soon-a', 'bad-attention']);
+    expect((await latchkey(['status', '--check', '--url', api.url, '--token', token])).code).toBe(1);
+  });
+
+  it('--check exits 1 when one is expired', async () => {
+    const { token } = await createTestAgent(org, ['ok-a', 'bad-expired']);
+    expect((await latchkey(['status', '--check', '--url', api.url, '--token', token])).code).toBe(1);
+  });
+
+  it('a revoked or unknown token exits 3 with the server’s message', async () => {
+    const result = await latchkey(['status', '--check', '--url', api.url, '--token', 'lk_unknown']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('401');
+  });
+
+  it('no token and a bad command exit 3 with usage help', async () => {
+    expect((await latchkey(['status', '--url', api.url])).code).toBe(3);
+    const bad = await latchkey(['frobnicate']);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain('Usage: latchkey status');
+  });
+});

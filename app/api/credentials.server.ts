@@ -1,0 +1,96 @@
+// Resolves the credential an agent names: tenant-scoped lookup, allowlist, usable status — cached briefly for the proxy's hot path.
+import { LRUCache } from 'lru-cache';
+import { matchesAllowlist, type AuthenticatedAgent } from '~/agents/agents.server';
+import { prisma } from '~/db.server';
+import type { CredentialStatus, CredentialType } from '~/generated/prisma/client';
+import { ApiError } from './errors.server';
+import type { CredentialSummary } from './schemas';
+
+/** Status and settings changes reach the proxy within this time. */
+const CREDENTIAL_CACHE_TTL_MS = 1_000;
+
+export interface AgentCredential {
+  id: string;
+  organizationId: string;
+  name: string;
+  service: string;
+  type: CredentialType;
+  status: CredentialStatus;
+  statusReason: string | null;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  username: string | null;
+  settings: unknown;
+  version: number;
+}
+
+const select = {
+  id: true,
+  organizationId: true,
+  name: true,
+  service: true,
+  type: true,
+  status: true,
+  statusReason: true,
+  expiresAt: true,
+  lastUsedAt: true,
+  username: true,
+  settings: true,
+  version: true,
+} as const;
+
+const cache = new LRUCache<string, AgentCredential | false>({ max: 10_000, ttl: CREDENTIAL_CACHE_TTL_MS });
+
+export function clearCredentialCache(): void {
+  cache.clear();
+}
+
+/**
+ * The agent's organization's credential with this name. Another organization's credential is 404 exactly
+ * like a missing one; one outside the agent's allowlist is 403.
+ */
+export async function credentialForAgent(agent: AuthenticatedAgent, name: string): Promise<AgentCredential> {
+  const key = `${agent.organizationId}\u0000${name}`;
+  let credential = cache.get(key);
+  if (credential === undefined) {
+    credential = (await prisma.credential.findUnique({ where: { organizationId_name: { organizationId: agent.organizationId, name } }, select })) ?? false;
+    cache.set(key, credential);
+  }
+  if (!credential) throw new ApiError(404, 'credential_not_found', `No credential named "${name}" in this organization`);
+  if (!matchesAllowlist(agent.allowedCredentials, credential.name)) {
+    throw new ApiError(403, 'credential_not_allowed', `This agent is not allowed to use "${name}"`);
+  }
+  return credential;
+}
+
+/** Throws 409 unless the credential can be used right now. */
+export function assertUsable(credential: AgentCredential, now = new Date()): void {
+  const reason = credential.statusReason ? `: ${credential.statusReason}` : '';
+  if (credential.status === 'needs_attention') {
+    throw new ApiError(409, 'credential_needs_attention', `"${credential.name}" needs attention${reason}`);
+  }
+  if (credential.status === 'disconnected') throw new ApiError(409, 'credential_disconnected', `"${credential.name}" is disconnected${reason}`);
+  const pastExpiry = credential.type !== 'oauth' && credential.expiresAt !== null && credential.expiresAt <= now;
+  if (credential.status === 'expired' || pastExpiry) {
+    throw new ApiError(409, 'credential_expired', `"${credential.name}" expired${reason || (credential.expiresAt ? ` on ${credential.expiresAt.toISOString()}` : '')}`);
+  }
+}
+
+export function summarize(credential: AgentCredential): CredentialSummary {
+  return {
+    name: credential.name,
+    type: credential.type,
+    service: credential.service,
+    status: credential.status,
+    statusReason: credential.statusReason,
+    expiresAt: credential.expiresAt?.toISOString() ?? null,
+    lastUsedAt: credential.lastUsedAt?.toISOString() ?? null,
+    proxyPath: `/api/v1/proxy/${encodeURIComponent(credential.name)}/`,
+  };
+}
+
+/** The credentials the agent's allowlist covers, by name. */
+export async function listAgentCredentials(agent: AuthenticatedAgent): Promise<CredentialSummary[]> {
+  const rows = await prisma.credential.findMany({ where: { organizationId: agent.organizationId }, select, orderBy: { name: 'asc' } });
+  return rows.filter((row) => matchesAllowlist(agent.allowedCredentials, row.name)).map(summarize);
+}

@@ -1,0 +1,124 @@
+// Egress safety for the proxy: which addresses may be dialled, checked on the resolved IP the socket actually connects to.
+import dns from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+export type Resolver = (hostname: string) => Promise<ResolvedAddress[]>;
+
+const systemResolver: Resolver = async (hostname) =>
+  (await dns.promises.lookup(hostname, { all: true, verbatim: true })).map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }));
+
+let resolver: Resolver = systemResolver;
+
+/** Replaces name resolution (tests make a name resolve to 127.0.0.1); no argument restores the system resolver. */
+export function setEgressResolver(next?: Resolver): void {
+  resolver = next ?? systemResolver;
+}
+
+export class EgressRefusedError extends Error {
+  readonly code = 'egress_refused';
+  constructor(message: string) {
+    super(message);
+    this.name = 'EgressRefusedError';
+  }
+}
+
+/** Loopback, private, link-local (incl. cloud metadata 169.254.169.254), CGNAT, multicast and reserved ranges. */
+const blocked = new net.BlockList();
+for (const [prefix, bits] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24],
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+] as const) {
+  blocked.addSubnet(prefix, bits, 'ipv4');
+}
+for (const [prefix, bits] of [
+  ['::', 128],
+  ['::1', 128],
+  ['64:ff9b::', 96],
+  ['100::', 64],
+  ['fc00::', 7],
+  ['fe80::', 10],
+  ['fec0::', 10],
+  ['ff00::', 8],
+] as const) {
+  blocked.addSubnet(prefix, bits, 'ipv6');
+}
+
+/** True for an address Latchkey must not dial for an organization that does not allow private hosts. */
+export function isPrivateAddress(address: string): boolean {
+  const family = net.isIP(address);
+  if (family === 4) return blocked.check(address, 'ipv4');
+  if (family === 6) {
+    // IPv4-mapped (::ffff:a.b.c.d or ::ffff:7f00:1) and IPv4-compatible addresses are judged as the IPv4 inside.
+    const mapped = /^::(?:ffff:)?(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/i.exec(address);
+    if (mapped) {
+      const v4 = mapped[1] ?? [parseInt(mapped[2]!, 16) >> 8, parseInt(mapped[2]!, 16) & 255, parseInt(mapped[3]!, 16) >> 8, parseInt(mapped[3]!, 16) & 255].join('.');
+      return blocked.check(v4, 'ipv4');
+    }
+    return blocked.check(address, 'ipv6');
+  }
+  return true;
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+
+/** A net.connect `lookup` that resolves through the resolver and refuses when any answer is a private address. */
+function checkedLookup(allowPrivate: boolean) {
+  return (hostname: string, options: dns.LookupOptions, callback: LookupCallback) => {
+    resolver(hostname).then(
+      (addresses) => {
+        const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
+        if (wanted.length === 0) {
+          const error: NodeJS.ErrnoException = new Error(`${hostname} did not resolve`);
+          error.code = 'ENOTFOUND';
+          return callback(error, '');
+        }
+        // Any private answer refuses the name: mixing one in is the DNS-rebinding trick.
+        if (!allowPrivate && wanted.some((a) => isPrivateAddress(a.address))) {
+          return callback(new EgressRefusedError(`${hostname} resolves to a private or loopback address`), '');
+        }
+        if (options.all) return callback(null, wanted);
+        callback(null, wanted[0]!.address, wanted[0]!.family);
+      },
+      (error: NodeJS.ErrnoException) => callback(error, ''),
+    );
+  };
+}
+
+function agents(allowPrivate: boolean) {
+  const common = { keepAlive: true, noDelay: true, keepAliveMsecs: 1_000, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' as const, lookup: checkedLookup(allowPrivate) };
+  return { http: new http.Agent(common), https: new https.Agent(common) };
+}
+
+// Separate pools, so a socket opened for an organization that allows private hosts is never reused for one that does not.
+const strictAgents = agents(false);
+const permissiveAgents = agents(true);
+
+/**
+ * The keep-alive agent to dial `url` with. IP literals skip `lookup` in net.connect, so they are judged here;
+ * names are judged after resolution, on the address the socket connects to.
+ */
+export function egressAgentFor(url: URL, allowPrivate: boolean): http.Agent {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!allowPrivate && net.isIP(host) && isPrivateAddress(host)) {
+    throw new EgressRefusedError(`${host} is a private or loopback address`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EgressRefusedError('Only http and https upstreams are allowed');
+  const pool = allowPrivate ? permissiveAgents : strictAgents;
+  return url.protocol === 'https:' ? pool.https : pool.http;
+}

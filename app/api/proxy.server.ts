@@ -1,0 +1,384 @@
+// The credential-injecting proxy: /api/v1/proxy/:credentialName/* forwarded, streaming both ways, to the credential's own host only.
+import http from 'node:http';
+import https from 'node:https';
+import type { Request, RequestHandler, Response } from 'express';
+import { LRUCache } from 'lru-cache';
+import { z } from 'zod';
+import { authenticateAgent, type AuthenticatedAgent } from '~/agents/agents.server';
+import { getService, injectionFor, type Injection } from '~/credentials/catalog';
+import { logger } from '~/logger.server';
+import { accessTokenForUse } from '~/oauth/refresh.server';
+import { recordCredentialUse } from '~/usage/usage.server';
+import { readCredentialSecret } from '~/vault/vault.server';
+import { assertUsable, credentialForAgent, type AgentCredential } from './credentials.server';
+import { EgressRefusedError, egressAgentFor } from './egress.server';
+import { ApiError, sendApiError } from './errors.server';
+
+export interface ProxyOptions {
+  /** Largest request body forwarded (declared or streamed); over it the agent gets 413. */
+  maxBodyBytes?: number;
+  /** Time to the upstream's response headers. */
+  headersTimeoutMs?: number;
+  /** Longest silence on an open upstream connection (a quiet SSE stream included). */
+  idleTimeoutMs?: number;
+  /**
+   * OAuth requests whose body is at most this size are buffered, so that after an upstream 401 the proxy can
+   * force one token refresh and replay the request once. Larger or chunked bodies stream and are never replayed.
+   */
+  replayableBodyBytes?: number;
+  /** Refresh an OAuth token first when it expires within this window. */
+  oauthLeadMs?: number;
+}
+
+const DEFAULTS: Required<ProxyOptions> = {
+  maxBodyBytes: 10 * 1024 * 1024,
+  headersTimeoutMs: 60_000,
+  idleTimeoutMs: 120_000,
+  replayableBodyBytes: 256 * 1024,
+  oauthLeadMs: 60_000,
+};
+
+/** Never forwarded upstream: hop-by-hop headers, the agent's own credentials, and anything that could redirect or spoof origin. */
+const DROPPED_REQUEST_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'authorization',
+  'cookie',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-real-ip',
+  'x-original-url',
+  'x-rewrite-url',
+]);
+
+const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/** Custom credentials may carry their own injection in settings (header name and scheme, or query parameter). */
+const settingsSchema = z
+  .object({
+    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    injection: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('header'), header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/), scheme: z.string().max(32).optional() }),
+        z.object({ kind: z.literal('query'), param: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/) }),
+      ])
+      .optional(),
+  })
+  .loose();
+
+function settingsOf(credential: AgentCredential) {
+  const parsed = settingsSchema.safeParse(credential.settings ?? {});
+  return parsed.success ? parsed.data : {};
+}
+
+function baseUrlOf(credential: AgentCredential): URL {
+  const base = settingsOf(credential).baseUrl ?? getService(credential.service)?.apiBaseUrl;
+  if (!base) throw new ApiError(409, 'no_base_url', `"${credential.name}" has no API base URL to forward to`);
+  return new URL(base);
+}
+
+function injectionOf(credential: AgentCredential): Injection {
+  if (credential.type === 'file') throw new ApiError(409, 'credential_not_injectable', `"${credential.name}" is a file and cannot be injected into a request`);
+  const custom = getService(credential.service)?.injectionConfigurable ? settingsOf(credential).injection : undefined;
+  const injection = custom ?? injectionFor(credential.service, credential.type);
+  if (injection.kind === 'none') throw new ApiError(409, 'credential_not_injectable', `"${credential.name}" cannot be injected into an HTTP request`);
+  return injection;
+}
+
+const PROXY_PATH = /^(?:.*?)\/proxy\/[^/?]+(\/[^?]*)?(\?.*)?$/;
+
+/**
+ * The upstream URL: the base URL's origin and path + the rest of the agent's path + its query.
+ * Whatever the agent sends ("//evil", "@evil", "..", encoded slashes), the result stays on the base origin and path.
+ */
+export function upstreamUrl(base: URL, originalUrl: string): URL {
+  const match = PROXY_PATH.exec(originalUrl);
+  if (!match) throw new ApiError(400, 'bad_path', 'The proxy path is malformed');
+  const rest = match[1] ?? '';
+  const basePath = base.pathname.replace(/\/+$/, '');
+  const url = new URL(base.origin);
+  url.pathname = basePath + rest;
+  url.search = match[2] ?? '';
+  const underBase = basePath === '' || url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
+  if (url.origin !== base.origin || !underBase) throw new ApiError(400, 'bad_path', 'The path leaves the credential’s base URL');
+  return url;
+}
+
+const secretCache = new LRUCache<string, string>({ max: 5_000, ttl: 5_000 });
+
+/** A secret field of the credential; cached by credential version for a few seconds (a new version is a new key). */
+async function secretField(credential: AgentCredential, field: string): Promise<string> {
+  const key = `${credential.id}:${credential.version}:${field}`;
+  const cached = secretCache.get(key);
+  if (cached !== undefined) return cached;
+  const bytes = await readCredentialSecret(credential.organizationId, credential.id, field);
+  const value = bytes.toString('utf8');
+  bytes.fill(0);
+  secretCache.set(key, value);
+  return value;
+}
+
+interface Injected {
+  url: URL;
+  headers: http.OutgoingHttpHeaders;
+  /** Values that must never travel back to the agent (checked on response headers). */
+  secrets: string[];
+}
+
+async function inject(
+  credential: AgentCredential,
+  injection: Injection,
+  target: URL,
+  headers: http.OutgoingHttpHeaders,
+  options: { leadMs: number; forceRefresh?: boolean },
+): Promise<Injected> {
+  const url = new URL(target);
+  const out = { ...headers };
+  let value: string;
+  if (credential.type === 'oauth') {
+    value = await accessTokenForUse(credential.id, { leadMs: options.leadMs, forceRefresh: options.forceRefresh });
+  } else if (injection.kind === 'basic') {
+    const username = credential.username ?? (await secretField(credential, injection.usernameField ?? 'username'));
+    const password = await secretField(credential, injection.passwordField ?? 'password');
+    out.authorization = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+    return { url, headers: out, secrets: [password, out.authorization as string] };
+  } else {
+    value = await secretField(credential, ('field' in injection && injection.field) || 'key');
+  }
+  if (injection.kind === 'query') {
+    url.searchParams.delete(injection.param);
+    url.searchParams.set(injection.param, value);
+  } else {
+    const header = injection.kind === 'header' ? injection.header.toLowerCase() : 'authorization';
+    const scheme = injection.kind === 'header' ? injection.scheme : 'Bearer';
+    out[header] = scheme ? `${scheme} ${value}` : value;
+  }
+  return { url, headers: out, secrets: [value] };
+}
+
+function forwardedHeaders(req: Request): http.OutgoingHttpHeaders {
+  const connectionListed = new Set(
+    String(req.headers.connection ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || DROPPED_REQUEST_HEADERS.has(name) || connectionListed.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+class PayloadTooLargeError extends Error {}
+class UpstreamTimeoutError extends Error {}
+
+function readBody(req: Request, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    req.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > max) {
+        req.pause();
+        return reject(new PayloadTooLargeError());
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Sends one upstream request; the body is a buffer, null, or the agent's request streamed with a byte limit. */
+function send(
+  req: Request,
+  injected: Injected,
+  body: Buffer | null | 'stream',
+  transport: http.Agent,
+  options: Required<ProxyOptions>,
+): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const headers = { ...injected.headers };
+    if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length);
+    const client = injected.url.protocol === 'https:' ? https : http;
+    const upstream = client.request(injected.url, { method: req.method, headers, agent: transport });
+    const headersTimer = setTimeout(() => upstream.destroy(new UpstreamTimeoutError()), options.headersTimeoutMs);
+    upstream.setTimeout(options.idleTimeoutMs, () => upstream.destroy(new UpstreamTimeoutError()));
+    upstream.on('response', (response) => {
+      clearTimeout(headersTimer);
+      resolve(response);
+    });
+    upstream.on('error', (error) => {
+      clearTimeout(headersTimer);
+      reject(error);
+    });
+    // The agent went away: stop the upstream request too.
+    req.on('aborted', () => upstream.destroy());
+    if (body !== 'stream') {
+      upstream.end(body ?? undefined);
+      return;
+    }
+    let total = 0;
+    req.on('data', (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > options.maxBodyBytes) {
+        req.unpipe();
+        req.pause();
+        upstream.destroy(new PayloadTooLargeError());
+        return;
+      }
+      if (!upstream.write(chunk)) req.pause();
+    });
+    upstream.on('drain', () => req.resume());
+    req.on('end', () => upstream.end());
+  });
+}
+
+function proxyPrefix(req: Request): string {
+  const match = /^(.*?\/proxy\/[^/?]+)/.exec(req.originalUrl);
+  return match?.[1] ?? '';
+}
+
+function responseHeaders(
+  req: Request,
+  upstream: http.IncomingMessage,
+  target: URL,
+  base: URL,
+  secrets: string[],
+): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(upstream.headers)) {
+    if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name)) continue;
+    const text = Array.isArray(value) ? value.join('\n') : value;
+    // An upstream that echoes the injected secret in a header must not hand it to the agent.
+    if (secrets.some((secret) => secret.length > 0 && text.includes(secret))) continue;
+    out[name] = value;
+  }
+  const status = upstream.statusCode ?? 502;
+  const location = upstream.headers.location;
+  if (status >= 300 && status < 400 && location) {
+    let next: URL;
+    try {
+      next = new URL(location, target);
+    } catch {
+      throw new ApiError(502, 'redirect_refused', 'The service answered with an invalid redirect');
+    }
+    if (next.origin !== base.origin) {
+      throw new ApiError(502, 'redirect_refused', `The service redirected to another host (${next.host}); Latchkey does not follow redirects off ${base.host}`);
+    }
+    // Same host: point the agent back through the proxy when the target stays under the base path.
+    const basePath = base.pathname.replace(/\/+$/, '');
+    if (basePath === '' || next.pathname.startsWith(`${basePath}/`) || next.pathname === basePath) {
+      out.location = `${proxyPrefix(req)}${next.pathname.slice(basePath.length)}${next.search}`;
+    } else {
+      delete out.location;
+    }
+  }
+  return out;
+}
+
+function relay(req: Request, res: Response, upstream: http.IncomingMessage, headers: http.OutgoingHttpHeaders): void {
+  res.writeHead(upstream.statusCode ?? 502, upstream.statusMessage, headers);
+  // Streams (server-sent events, chunked bodies): send the headers now, then every chunk as it comes. A body of
+  // known length goes out with the headers in one write instead (a separate header packet costs a round trip).
+  if (upstream.headers['content-length'] === undefined) res.flushHeaders();
+  upstream.on('error', () => res.destroy());
+  res.on('close', () => {
+    if (!upstream.complete) upstream.destroy();
+  });
+  upstream.pipe(res);
+  void req;
+}
+
+function mapError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof EgressRefusedError || (error as Error)?.name === 'EgressRefusedError') {
+    return new ApiError(403, 'egress_refused', `Latchkey refused to connect: ${(error as Error).message}`);
+  }
+  if (error instanceof PayloadTooLargeError) return new ApiError(413, 'payload_too_large', 'The request body is over the proxy limit');
+  if (error instanceof UpstreamTimeoutError) return new ApiError(504, 'upstream_timeout', 'The service did not answer in time');
+  const kind = (error as { kind?: string; name?: string })?.kind;
+  if ((error as Error)?.name === 'RefreshError') {
+    return kind === 'permanent'
+      ? new ApiError(409, 'credential_needs_attention', 'The OAuth connection could not be refreshed and needs attention')
+      : new ApiError(502, 'token_unavailable', 'A fresh OAuth access token could not be obtained; try again shortly');
+  }
+  if ((error as Error)?.name === 'VaultError') return new ApiError(502, 'internal_error', 'The credential’s value could not be read');
+  return new ApiError(502, 'upstream_unreachable', 'The service could not be reached');
+}
+
+/** The Express handler for ALL /proxy/:credentialName and /proxy/:credentialName/* requests. */
+export function proxyHandler(opts: ProxyOptions = {}): RequestHandler {
+  const options = { ...DEFAULTS, ...opts };
+  return async (req: Request, res: Response) => {
+    let agent: AuthenticatedAgent | null = null;
+    let credential: AgentCredential | undefined;
+    try {
+      const authorization = req.headers['proxy-authorization'] ?? req.headers.authorization;
+      agent = await authenticateAgent(authorization);
+      if (!agent) throw new ApiError(401, 'unauthorized', 'A valid agent token is required (Authorization: Bearer lk_…)');
+      credential = await credentialForAgent(agent, req.params.credentialName ?? '');
+      assertUsable(credential);
+      const base = baseUrlOf(credential);
+      const injection = injectionOf(credential);
+      const target = upstreamUrl(base, req.originalUrl);
+      const transport = egressAgentFor(target, agent.allowPrivateHosts);
+
+      const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
+      if (declared !== undefined && declared > options.maxBodyBytes) throw new PayloadTooLargeError();
+      const chunked = /\bchunked\b/i.test(req.headers['transfer-encoding'] ?? '');
+      const hasBody = chunked || (declared !== undefined && declared > 0);
+      const replayable = credential.type === 'oauth' && (!hasBody || (!chunked && declared !== undefined && declared <= options.replayableBodyBytes));
+      const body: Buffer | null | 'stream' = !hasBody ? null : replayable ? await readBody(req, options.replayableBodyBytes) : 'stream';
+
+      const headers = forwardedHeaders(req);
+      let injected = await inject(credential, injection, target, headers, { leadMs: options.oauthLeadMs });
+      let upstream = await send(req, injected, body, transport, options);
+      if (upstream.statusCode === 401 && credential.type === 'oauth' && replayable) {
+        // One forced refresh and one retry: the provider may have revoked the token before its expiry.
+        upstream.resume();
+        injected = await inject(credential, injection, target, headers, { leadMs: options.oauthLeadMs, forceRefresh: true });
+        upstream = await send(req, injected, body, transport, options);
+      }
+      void recordCredentialUse(credential, agent).catch((error: unknown) =>
+        logger.warn({ err: { message: (error as Error).message }, credentialId: credential!.id }, 'recording a credential use failed'),
+      );
+      let outHeaders: http.OutgoingHttpHeaders;
+      try {
+        outHeaders = responseHeaders(req, upstream, target, base, injected.secrets);
+      } catch (error) {
+        upstream.resume();
+        throw error;
+      }
+      relay(req, res, upstream, outHeaders);
+    } catch (error) {
+      const apiError = mapError(error);
+      if (apiError.status >= 500 && !(error instanceof ApiError)) {
+        // Only the error's class and code: messages from sockets or providers could echo a URL with a query key.
+        logger.warn(
+          { requestId: req.id, credentialId: credential?.id, agentId: agent?.id, errorName: (error as Error)?.name, errorCode: (error as { code?: string })?.code },
+          'proxy request failed',
+        );
+      }
+      if (!req.complete) {
+        // Do not leave the agent's body half-read on a keep-alive socket.
+        res.setHeader('Connection', 'close');
+        req.resume();
+      }
+      sendApiError(res, apiError.status, apiError.code, apiError.message);
+    }
+  };
+}

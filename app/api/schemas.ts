@@ -1,0 +1,51 @@
+// Zod schemas of the agent API's responses: the handlers' shapes and the source of the OpenAPI document.
+import { z } from 'zod';
+
+export const errorCodes = [
+  'unauthorized',
+  'not_found',
+  'credential_not_found',
+  'credential_not_allowed',
+  'credential_expired',
+  'credential_needs_attention',
+  'credential_disconnected',
+  'credential_not_injectable',
+  'no_base_url',
+  'bad_path',
+  'egress_refused',
+  'redirect_refused',
+  'payload_too_large',
+  'upstream_timeout',
+  'upstream_unreachable',
+  'token_unavailable',
+  'internal_error',
+] as const;
+export type ApiErrorCode = (typeof errorCodes)[number];
+
+export const apiErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(errorCodes).meta({ description: 'Stable machine-readable reason' }),
+      message: z.string().meta({ description: 'What happened, for a person; never contains secret material' }),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const credentialSummarySchema = z
+  .object({
+    name: z.string().meta({ description: 'The name to use in /api/v1/proxy/{name}/…' }),
+    type: z.enum(['oauth', 'api_key', 'password', 'file']),
+    service: z.string().meta({ description: 'Catalog service id, e.g. github, openai, custom' }),
+    status: z.enum(['active', 'expired', 'needs_attention', 'disconnected']),
+    statusReason: z.string().nullable(),
+    expiresAt: z.string().datetime().nullable(),
+    lastUsedAt: z.string().datetime().nullable(),
+    proxyPath: z.string().meta({ description: 'Where to send requests that should carry this credential' }),
+  })
+  .meta({ id: 'Credential' });
+export type CredentialSummary = z.infer<typeof credentialSummarySchema>;
+
+export const credentialListSchema = z.object({ credentials: z.array(credentialSummarySchema) }).meta({ id: 'CredentialList' });
+export type CredentialList = z.infer<typeof credentialListSchema>;
+
+export const credentialNameParamSchema = z.string().regex(/^[A-Za-z0-9_:-]{1,100}$/);

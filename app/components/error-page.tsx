@@ -1,0 +1,33 @@
+// Friendly 404 / 403 / 500 pages for error boundaries; never shows stack traces in production.
+import { isRouteErrorResponse, Link, useRouteError } from '@remix-run/react';
+import { Logo } from './logo';
+
+const COPY: Record<number, { title: string; description: string }> = {
+  403: { title: 'You don’t have access', description: 'Your role in this organization does not allow this. Ask an owner or admin.' },
+  404: { title: 'Page not found', description: 'The page you are looking for does not exist or you do not have access to it.' },
+};
+
+export function ErrorPage() {
+  const error = useRouteError();
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  const copy = COPY[status] ?? {
+    title: status >= 500 ? 'Something went wrong' : 'Request failed',
+    description:
+      status >= 500 ? 'An unexpected error occurred on our side. Try again in a moment.' : 'The request could not be completed.',
+  };
+  const showDetails = import.meta.env.DEV && error instanceof Error;
+  return (
+    <div className="flex min-h-full flex-col items-center justify-center px-4 py-16 text-center">
+      <Logo className="mb-10" />
+      <p className="text-sm font-semibold text-indigo-600">{status}</p>
+      <h1 className="mt-2 text-2xl font-semibold tracking-tight text-slate-900">{copy.title}</h1>
+      <p className="mt-2 max-w-md text-sm text-slate-500">{copy.description}</p>
+      {showDetails ? (
+        <pre className="mt-6 max-w-2xl overflow-auto rounded-lg bg-slate-900 p-4 text-left text-xs text-slate-100">{error.stack}</pre>
+      ) : null}
+      <Link to="/" className="mt-8 inline-flex h-9 items-center rounded-lg bg-indigo-600 px-3.5 text-sm font-medium text-white shadow-sm hover:bg-indigo-500">
+        Go to the dashboard
+      </Link>
+    </div>
+  );
+}

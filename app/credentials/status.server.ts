@@ -1,0 +1,91 @@
+// A credential's status (active, expired, needs attention, disconnected): change it, audit it, announce it.
+import type { AuditContext } from '~/audit/audit.server';
+import { recordAudit } from '~/audit/audit.server';
+import { prisma, type Prisma } from '~/db.server';
+import type { CredentialStatus } from '~/generated/prisma/enums';
+import { logger } from '~/logger.server';
+import { invalidateCredentialCounts } from './query.server';
+
+export const STATUS_CHANGED_ACTION = 'credential.status_changed';
+
+export interface SetCredentialStatusInput {
+  credentialId: string;
+  organizationId: string;
+  status: CredentialStatus;
+  /** Why, in words a person can act on ("Refresh failing since …: invalid_grant"); null for active. */
+  reason: string | null;
+  context: AuditContext;
+  /** When the change happened (tests inject a clock); defaults to now. */
+  now?: Date;
+}
+
+export interface SetCredentialStatusResult {
+  /** The status itself changed (an audit row was written and the change should be announced). */
+  changed: boolean;
+  /** Only the reason changed (e.g. "Expires in 3 days" → "Expires in 2 days"): updated, not audited. */
+  reasonChanged: boolean;
+  previousStatus: CredentialStatus | null;
+  auditEventId: string | null;
+}
+
+/**
+ * Sets the status inside the caller's transaction. A status that does not change writes nothing
+ * (so sweeps and retries are idempotent); a new reason under the same status is updated quietly; a
+ * new status also moves statusChangedAt and writes a `credential.status_changed` audit row. After the
+ * transaction commits, call `notifyStatusChange(credentialId)` when `changed` is true.
+ */
+export async function setCredentialStatus(
+  tx: Prisma.TransactionClient,
+  input: SetCredentialStatusInput,
+): Promise<SetCredentialStatusResult> {
+  const now = input.now ?? new Date();
+  // Row lock: two writers deciding a status for the same credential take turns.
+  const rows = await tx.$queryRaw<{ status: CredentialStatus; statusReason: string | null }[]>`
+    SELECT status, "statusReason" FROM "Credential"
+    WHERE id = ${input.credentialId}::uuid AND "organizationId" = ${input.organizationId}::uuid
+    FOR UPDATE`;
+  const current = rows[0];
+  if (!current) return { changed: false, reasonChanged: false, previousStatus: null, auditEventId: null };
+  const reason = input.status === 'active' ? null : input.reason;
+  if (current.status === input.status) {
+    if (current.statusReason === reason) {
+      return { changed: false, reasonChanged: false, previousStatus: current.status, auditEventId: null };
+    }
+    await tx.credential.update({ where: { id: input.credentialId }, data: { statusReason: reason } });
+    return { changed: false, reasonChanged: true, previousStatus: current.status, auditEventId: null };
+  }
+  await tx.credential.update({
+    where: { id: input.credentialId },
+    data: { status: input.status, statusReason: reason, statusChangedAt: now },
+  });
+  const event = await recordAudit(tx, {
+    organizationId: input.organizationId,
+    context: input.context,
+    action: STATUS_CHANGED_ACTION,
+    targetType: 'credential',
+    targetId: input.credentialId,
+    credentialId: input.credentialId,
+    details: { from: current.status, to: input.status, reason },
+  });
+  return { changed: true, reasonChanged: false, previousStatus: current.status, auditEventId: event.id.toString() };
+}
+
+/**
+ * After the status change committed: refreshes the organization's cached counts and enqueues the
+ * webhook for the newest status-change event (keyed by that event, so calling twice sends once).
+ */
+export async function notifyStatusChange(credentialId: string): Promise<void> {
+  const credential = await prisma.credential.findUnique({
+    where: { id: credentialId },
+    select: { organizationId: true },
+  });
+  if (!credential) return;
+  invalidateCredentialCounts(credential.organizationId);
+  try {
+    const { enqueueStatusWebhook } = await import('~/notifications/webhooks.server');
+    await enqueueStatusWebhook(credential.organizationId, credentialId);
+  } catch (error) {
+    // The status is committed and audited; a webhook that cannot be queued must not undo that.
+    logger.error({ credentialId, err: { message: (error as Error).message } }, 'could not enqueue the status webhook');
+  }
+}

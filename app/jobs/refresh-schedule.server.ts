@@ -1,0 +1,126 @@
+// When each OAuth credential's refresh job runs: one job per credential, rebuilt from Credential.nextRefreshAt.
+import crypto from 'node:crypto';
+import type { Queue } from 'bullmq';
+import { prisma } from '~/db.server';
+import { createQueue } from '~/queue/queue.server';
+
+export const REFRESH_QUEUE = 'credential-refresh';
+export const REFRESH_JOB = 'refresh';
+
+/** Refresh this long before the access token expires (less for short-lived tokens, see refreshTimeFor). */
+export const REFRESH_LEAD_MS = 5 * 60_000;
+/** Spread refreshes of tokens that expire together over up to this much time. */
+export const REFRESH_JITTER_MS = 30_000;
+
+/**
+ * Ids only: the worker reloads the credential. `runAt` tells a current job from a superseded one;
+ * `forExpiry` is the token expiry the job was scheduled for, so a job that finds a later expiry knows
+ * someone else already refreshed (one token request per cycle, however many duplicates run).
+ */
+export type RefreshJobData = { credentialId: string; runAt: number; attempt: number; forExpiry: number | null };
+
+/**
+ * When to refresh a token expiring at `expiresAt`: the lead time before expiry, but never more than half
+ * of the remaining lifetime (a 10-second token is refreshed after ~5 s, not at once in a loop), minus a
+ * jitter derived from the credential and expiry — so two processes scheduling the same expiry pick the
+ * same moment and their jobs collapse into one.
+ */
+export function refreshTimeFor(credentialId: string, expiresAt: Date, now: Date = new Date()): Date {
+  const remaining = expiresAt.getTime() - now.getTime();
+  if (remaining <= 0) return new Date(Math.floor(now.getTime() / 1000) * 1000);
+  const lead = Math.min(REFRESH_LEAD_MS, remaining / 2);
+  const maxJitter = Math.min(REFRESH_JITTER_MS, lead / 5);
+  const hash = crypto.createHash('sha256').update(`${credentialId}:${expiresAt.getTime()}`).digest();
+  const jitter = (hash.readUInt32BE(0) / 0xffffffff) * maxJitter;
+  // Whole seconds: the same expiry scheduled a few milliseconds apart still lands on the same job id.
+  const at = Math.floor((expiresAt.getTime() - lead - jitter) / 1000) * 1000;
+  return new Date(Math.max(at, Math.floor(now.getTime() / 1000) * 1000));
+}
+
+/**
+ * The job id for a credential's refresh at `runAt` for the token expiring at `forExpiry`: derived from
+ * what PostgreSQL stores (nextRefreshAt, expiresAt), so adding it twice is a no-op and the sweep can
+ * re-add freely; the expiry is part of it because a short-lived token's next refresh can fall in the
+ * same second as the job that is running now.
+ */
+export function refreshJobId(credentialId: string, runAt: Date | number, forExpiry: Date | number | null): string {
+  const ms = (d: Date | number) => (typeof d === 'number' ? d : d.getTime());
+  return `refresh-${credentialId}-${ms(runAt)}-${forExpiry === null ? 'none' : ms(forExpiry)}`;
+}
+
+let queue: Queue<RefreshJobData> | undefined;
+
+/** This process's producer for the refresh queue (created again after closeQueues()). */
+export function refreshQueue(): Queue<RefreshJobData> {
+  if (!queue || (queue as unknown as { closing?: unknown }).closing) {
+    queue = createQueue<RefreshJobData>(REFRESH_QUEUE);
+  }
+  return queue;
+}
+
+const JOB_RETENTION = { removeOnComplete: true, removeOnFail: { count: 1000 } } as const;
+
+/** Adds the job for a credential's stored schedule (idempotent: the id is derived from the schedule). */
+export async function enqueueRefreshJob(
+  credentialId: string,
+  runAt: Date,
+  forExpiry: Date | null,
+  attempt = 0,
+  now: Date = new Date(),
+) {
+  await refreshQueue().add(
+    REFRESH_JOB,
+    { credentialId, runAt: runAt.getTime(), attempt, forExpiry: forExpiry?.getTime() ?? null },
+    { jobId: refreshJobId(credentialId, runAt, forExpiry), delay: Math.max(0, runAt.getTime() - now.getTime()), ...JOB_RETENTION },
+  );
+}
+
+/** Removes a superseded job if it is still waiting (best effort: a superseded job that runs anyway does nothing). */
+async function removeSupersededJob(credentialId: string, previous: Date | null, previousExpiry: Date | null, nextId: string | null) {
+  if (!previous) return;
+  const id = refreshJobId(credentialId, previous, previousExpiry);
+  if (id === nextId) return;
+  try {
+    const job = await refreshQueue().getJob(id);
+    const state = job ? await job.getState() : undefined;
+    if (job && (state === 'delayed' || state === 'waiting' || state === 'prioritized')) await job.remove();
+  } catch {
+    // Locked or already gone: the job checks nextRefreshAt when it runs and skips itself.
+  }
+}
+
+/**
+ * Schedules (or replaces) the credential's refresh before `expiresAt`, and records the time in
+ * Credential.nextRefreshAt so the health sweep can rebuild the job if the queue loses it. A null
+ * expiry (a token that never expires) clears the schedule. A credential without a refresh token is
+ * scheduled at its expiry itself, where the job marks it expired.
+ */
+export async function scheduleCredentialRefresh(credentialId: string, expiresAt: Date | null): Promise<void> {
+  await scheduleCredentialRefreshAt(credentialId, expiresAt, { attempt: 0 });
+}
+
+/** scheduleCredentialRefresh with the clock and retry details the refresh job needs. */
+export async function scheduleCredentialRefreshAt(
+  credentialId: string,
+  expiresAt: Date | null,
+  opts: { attempt?: number; runAt?: Date; now?: Date } = {},
+): Promise<Date | null> {
+  const now = opts.now ?? new Date();
+  const credential = await prisma.credential.findUnique({
+    where: { id: credentialId },
+    select: { nextRefreshAt: true, expiresAt: true, secrets: { where: { field: REFRESH_TOKEN_FIELD }, select: { field: true } } },
+  });
+  if (!credential) return null;
+  let runAt: Date | null = null;
+  if (opts.runAt) runAt = opts.runAt;
+  else if (expiresAt) {
+    runAt = credential.secrets.length > 0 ? refreshTimeFor(credentialId, expiresAt, now) : expiresAt;
+  }
+  await prisma.credential.update({ where: { id: credentialId }, data: { nextRefreshAt: runAt } });
+  await removeSupersededJob(credentialId, credential.nextRefreshAt, credential.expiresAt, runAt ? refreshJobId(credentialId, runAt, expiresAt) : null);
+  if (runAt) await enqueueRefreshJob(credentialId, runAt, expiresAt, opts.attempt ?? 0, now);
+  return runAt;
+}
+
+/** The sealed secret field holding an OAuth credential's refresh token. */
+export const REFRESH_TOKEN_FIELD = 'refresh_token';

@@ -1,0 +1,188 @@
+// The refresh job: refreshes an OAuth credential before expiry, retries transient failures with backoff, never storms.
+import type { Job } from 'bullmq';
+import { systemAuditContext } from '~/audit/audit.server';
+import { notifyStatusChange, setCredentialStatus } from '~/credentials/status.server';
+import { prisma } from '~/db.server';
+import { logger } from '~/logger.server';
+import { isRefreshError, refreshCredential } from '~/oauth/refresh.server';
+import {
+  REFRESH_JITTER_MS,
+  REFRESH_LEAD_MS,
+  REFRESH_TOKEN_FIELD,
+  scheduleCredentialRefresh,
+  scheduleCredentialRefreshAt,
+  type RefreshJobData,
+} from './refresh-schedule.server';
+
+export const REFRESH_CONTEXT = systemAuditContext('refresh worker');
+
+/** First retry after ~1 s, doubling up to 5 minutes. */
+export const RETRY_BASE_MS = 1_000;
+export const RETRY_CAP_MS = 5 * 60_000;
+/** Once a credential needs attention for a failing refresh, keep trying this often so it heals by itself. */
+export const FAILING_RETRY_MS = 10 * 60_000;
+
+export type RefreshJobOutcome =
+  | 'refreshed'
+  | 'raced'
+  | 'still_valid'
+  | 'superseded'
+  | 'gone'
+  | 'expired'
+  | 'retry_scheduled'
+  | 'needs_attention'
+  | 'permanent';
+
+/** "2026-11-22 03:51 UTC": what a person reads in a status reason. */
+export function humanTime(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** Exponential backoff with jitter (50–100 % of the step), never sooner than the provider's Retry-After. */
+export function retryDelayMs(attempt: number, retryAfterMs?: number, random: () => number = Math.random): number {
+  const step = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.min(attempt, 20));
+  const jittered = step * (0.5 + random() * 0.5);
+  return Math.max(Math.round(jittered), retryAfterMs ?? 0);
+}
+
+/** The reason shown while refreshes keep failing after the access token expired. */
+export function failingReason(since: Date, providerMessage: string): string {
+  return `Refresh failing since ${humanTime(since)}: ${providerMessage}`;
+}
+
+async function lastRefreshFailure(credentialId: string): Promise<string | null> {
+  const event = await prisma.auditEvent.findFirst({
+    where: { credentialId, action: 'credential.refresh_failed' },
+    orderBy: { id: 'desc' },
+    select: { details: true },
+  });
+  const reason = (event?.details as { reason?: unknown } | undefined)?.reason;
+  return typeof reason === 'string' ? reason : null;
+}
+
+/** Sets a status outside any other transaction and announces it when it changed. */
+export async function changeStatus(
+  credential: { id: string; organizationId: string },
+  status: 'expired' | 'needs_attention' | 'active',
+  reason: string | null,
+  now: Date,
+  extra?: { nextRefreshAt?: Date | null },
+): Promise<boolean> {
+  const result = await prisma.$transaction(async (tx) => {
+    if (extra) await tx.credential.update({ where: { id: credential.id }, data: extra });
+    return setCredentialStatus(tx, {
+      credentialId: credential.id,
+      organizationId: credential.organizationId,
+      status,
+      reason,
+      context: REFRESH_CONTEXT,
+      now,
+    });
+  });
+  if (result.changed) await notifyStatusChange(credential.id);
+  return result.changed;
+}
+
+/** How far ahead of expiry the job asks refreshCredential to act (the job already runs at the chosen moment). */
+const JOB_MIN_VALIDITY_MS = REFRESH_LEAD_MS + REFRESH_JITTER_MS + 60_000;
+
+/**
+ * Runs one scheduled refresh. Idempotent: a job whose time is no longer the credential's
+ * nextRefreshAt was superseded and does nothing. Never throws for a refresh failure (BullMQ's own
+ * retries are kept for infrastructure errors): transient failures reschedule by the credential's id,
+ * permanent ones stop at once.
+ */
+export async function processRefreshJob(job: Pick<Job<RefreshJobData>, 'data'>, now: Date = new Date()): Promise<RefreshJobOutcome> {
+  const { credentialId, runAt, attempt } = job.data;
+  const credential = await prisma.credential.findUnique({
+    where: { id: credentialId },
+    select: {
+      id: true,
+      organizationId: true,
+      type: true,
+      status: true,
+      expiresAt: true,
+      nextRefreshAt: true,
+      refreshFailingSince: true,
+      secrets: { where: { field: REFRESH_TOKEN_FIELD }, select: { field: true } },
+    },
+  });
+  if (!credential || credential.type !== 'oauth') return 'gone';
+  if (credential.nextRefreshAt?.getTime() !== runAt) return 'superseded';
+  if (credential.status === 'disconnected') {
+    await prisma.credential.update({ where: { id: credentialId }, data: { nextRefreshAt: null } });
+    return 'gone';
+  }
+
+  if (credential.secrets.length === 0) {
+    // Nothing to refresh with: the credential is good until its expiry, then expired.
+    if (credential.expiresAt && credential.expiresAt.getTime() > now.getTime()) {
+      await scheduleCredentialRefreshAt(credentialId, credential.expiresAt, { runAt: credential.expiresAt, now });
+      return 'still_valid';
+    }
+    await changeStatus(
+      credential,
+      'expired',
+      `Access token expired at ${humanTime(credential.expiresAt ?? now)}; the provider issued no refresh token, so connect it again`,
+      now,
+      { nextRefreshAt: null },
+    );
+    return 'expired';
+  }
+
+  const { forExpiry } = job.data;
+  if (forExpiry != null && credential.expiresAt && credential.expiresAt.getTime() > forExpiry) {
+    // Tokens newer than the ones this job was for are stored: someone refreshed already.
+    const current = await prisma.credential.findUnique({ where: { id: credentialId }, select: { nextRefreshAt: true } });
+    if (current?.nextRefreshAt?.getTime() === runAt) await scheduleCredentialRefresh(credentialId, credential.expiresAt);
+    return 'raced';
+  }
+
+  try {
+    // Due unless the stored token now outlives the one this job was scheduled for (then someone refreshed).
+    const minValidityMs = forExpiry != null ? Math.max(0, forExpiry - Date.now()) + 1 : JOB_MIN_VALIDITY_MS;
+    const result = await refreshCredential(credentialId, { minValidityMs, context: REFRESH_CONTEXT });
+    if (result.outcome !== 'refreshed') {
+      // Someone else refreshed (or the token is fresh): make sure the next refresh is still scheduled.
+      const current = await prisma.credential.findUnique({ where: { id: credentialId }, select: { nextRefreshAt: true } });
+      if (current?.nextRefreshAt?.getTime() === runAt) await scheduleCredentialRefresh(credentialId, result.expiresAt);
+    }
+    return result.outcome;
+  } catch (error) {
+    if (!isRefreshError(error)) throw error;
+    if (error.kind === 'permanent') {
+      // refreshCredential has set needs_attention with the provider's reason and cleared the schedule.
+      logger.warn({ credentialId, reason: error.providerMessage }, 'refresh failed for good; not retrying');
+      return 'permanent';
+    }
+    const fresh = await prisma.credential.findUnique({
+      where: { id: credentialId },
+      select: { expiresAt: true, refreshFailingSince: true, nextRefreshAt: true },
+    });
+    if (!fresh || fresh.nextRefreshAt?.getTime() !== runAt) return 'superseded';
+    const failingSince = fresh.refreshFailingSince ?? now;
+    const delay = retryDelayMs(attempt, error.retryAfterMs);
+    if (fresh.expiresAt && fresh.expiresAt.getTime() > now.getTime()) {
+      // Still valid: retry soon, and make one last attempt at expiry if the backoff would pass it.
+      let next = now.getTime() + delay;
+      const retryAfterEnd = now.getTime() + (error.retryAfterMs ?? 0);
+      if (next > fresh.expiresAt.getTime()) next = Math.max(fresh.expiresAt.getTime(), retryAfterEnd);
+      await scheduleCredentialRefreshAt(credentialId, fresh.expiresAt, { runAt: new Date(next), attempt: attempt + 1, now });
+      return 'retry_scheduled';
+    }
+    const message = error.providerMessage || (await lastRefreshFailure(credentialId)) || 'the provider did not answer';
+    await changeStatus(credential, 'needs_attention', failingReason(failingSince, message), now);
+    const next = new Date(now.getTime() + Math.max(FAILING_RETRY_MS, error.retryAfterMs ?? 0));
+    await scheduleCredentialRefreshAt(credentialId, fresh.expiresAt, { runAt: next, attempt: attempt + 1, now });
+    return 'needs_attention';
+  }
+}
+
+/** BullMQ processor entry. */
+export async function refreshJobProcessor(job: Job<RefreshJobData>) {
+  const started = Date.now();
+  const outcome = await processRefreshJob(job);
+  logger.debug({ credentialId: job.data.credentialId, jobId: job.id, outcome, ms: Date.now() - started, lateMs: started - job.data.runAt }, 'refresh job');
+  return outcome;
+}
+

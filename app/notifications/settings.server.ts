@@ -1,0 +1,95 @@
+// Notification settings of an organization: webhook URL, signing secret (rotated, shown once) and warning window.
+import { z } from 'zod';
+import { recordAudit, type AuditContext } from '~/audit/audit.server';
+import { prisma } from '~/db.server';
+import { assertPublicWebhookUrl, rotateWebhookSecret } from './webhooks.server';
+
+export const NotificationSettingsSchema = z.object({
+  webhookUrl: z
+    .string()
+    .trim()
+    .max(2048, 'At most 2048 characters')
+    .optional()
+    .transform((v) => (v ? v : null))
+    .pipe(
+      z
+        .url({ protocol: /^https?$/, message: 'Enter an http(s) URL, or leave empty to turn webhooks off' })
+        .nullable(),
+    ),
+  warningWindowDays: z.coerce
+    .number({ message: 'Enter a number of days' })
+    .int('Whole days only')
+    .min(1, 'At least 1 day')
+    .max(90, 'At most 90 days'),
+});
+export type NotificationSettingsInput = z.infer<typeof NotificationSettingsSchema>;
+
+export interface NotificationSettingsView {
+  webhookUrl: string | null;
+  hasSecret: boolean;
+  warningWindowDays: number;
+}
+
+export async function getNotificationSettings(organizationId: string): Promise<NotificationSettingsView> {
+  const org = await prisma.organization.findUniqueOrThrow({
+    where: { id: organizationId },
+    select: { webhookUrl: true, webhookSecret: true, warningWindowDays: true },
+  });
+  return { webhookUrl: org.webhookUrl, hasSecret: org.webhookSecret !== null, warningWindowDays: org.warningWindowDays };
+}
+
+/**
+ * Saves the settings. A URL on a private address is refused (field error) unless the organization
+ * allows private hosts. Returns a new signing secret (to show once) when a URL is set for the first time.
+ */
+export async function updateNotificationSettings(
+  organizationId: string,
+  context: AuditContext,
+  input: NotificationSettingsInput,
+): Promise<{ ok: true; newSecret: string | null } | { ok: false; fieldErrors: Record<string, string[]> }> {
+  const org = await prisma.organization.findUniqueOrThrow({
+    where: { id: organizationId },
+    select: { allowPrivateHosts: true, webhookSecret: true, webhookUrl: true, warningWindowDays: true },
+  });
+  if (input.webhookUrl) {
+    try {
+      await assertPublicWebhookUrl(input.webhookUrl, org.allowPrivateHosts);
+    } catch (error) {
+      return { ok: false, fieldErrors: { webhookUrl: [(error as Error).message.replace(/^Webhook URL/, 'This URL')] } };
+    }
+  }
+  await prisma.$transaction(async (tx) => {
+    await tx.organization.update({
+      where: { id: organizationId },
+      data: { webhookUrl: input.webhookUrl, warningWindowDays: input.warningWindowDays },
+    });
+    await recordAudit(tx, {
+      organizationId,
+      context,
+      action: 'organization.notifications_update',
+      targetType: 'organization',
+      targetId: organizationId,
+      details: {
+        webhookUrlHost: input.webhookUrl ? new URL(input.webhookUrl).host : null,
+        warningWindowDays: { from: org.warningWindowDays, to: input.warningWindowDays },
+      },
+    });
+  });
+  const newSecret = input.webhookUrl && !org.webhookSecret ? await rotateSigningSecret(organizationId, context) : null;
+  return { ok: true, newSecret };
+}
+
+/** A new signing secret, audited; the plaintext is returned once for the person to copy. */
+export async function rotateSigningSecret(organizationId: string, context: AuditContext): Promise<string> {
+  const secret = await rotateWebhookSecret(organizationId);
+  await prisma.$transaction((tx) =>
+    recordAudit(tx, {
+      organizationId,
+      context,
+      action: 'organization.webhook_secret_rotate',
+      targetType: 'organization',
+      targetId: organizationId,
+    }),
+  );
+  return secret;
+}

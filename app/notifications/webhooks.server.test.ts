@@ -1,0 +1,108 @@
+// Status webhooks: delivered signed, retried after a 500, and carrying no secret.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { systemAuditContext } from '~/audit/audit.server';
+import { notifyStatusChange, setCredentialStatus } from '~/credentials/status.server';
+import { prisma } from '~/db.server';
+import { createKeyCredential, createOrg } from '~/jobs/test-support';
+import { closeQueues } from '~/queue/queue.server';
+import { startWorkers } from '../../workers/index';
+import { deliverWebhookJob, rotateWebhookSecret, SIGNATURE_HEADER, verifyWebhookSignature, WEBHOOK_QUEUE, webhookRetry } from './webhooks.server';
+
+interface Received {
+  body: string;
+  signature: string | null;
+}
+const received: Received[] = [];
+let answers: number[] = [];
+let server: http.Server;
+let url: string;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ body: Buffer.concat(chunks).toString('utf8'), signature: req.headers[SIGNATURE_HEADER.toLowerCase()] as string });
+      res.writeHead(answers.shift() ?? 200).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/latchkey`;
+  webhookRetry.delayMs = 100;
+});
+afterAll(async () => {
+  await closeQueues();
+  await new Promise((r) => server.close(r));
+});
+
+describe('status webhooks', () => {
+  it('a status change is POSTed signed, retried after a 500, and holds no secret', { timeout: 30_000 }, async () => {
+    const org = await createOrg();
+    await prisma.organization.update({ where: { id: org.organizationId }, data: { webhookUrl: url, allowPrivateHosts: true } });
+    const secret = await rotateWebhookSecret(org.organizationId);
+    const credentialId = await createKeyCredential(org, null);
+    const running = await startWorkers({
+      healthPort: 0,
+      registry: [{ queue: WEBHOOK_QUEUE, processor: deliverWebhookJob as never }],
+    });
+    try {
+      answers = [500];
+      received.length = 0;
+      const result = await prisma.$transaction((tx) =>
+        setCredentialStatus(tx, {
+          credentialId,
+          organizationId: org.organizationId,
+          status: 'needs_attention',
+          reason: 'Expires in 3 days',
+          context: systemAuditContext('test'),
+        }),
+      );
+      expect(result.changed).toBe(true);
+      await notifyStatusChange(credentialId);
+      await notifyStatusChange(credentialId); // announced twice, delivered once (keyed by the event)
+      await vi.waitFor(() => expect(received.length).toBe(2), { timeout: 15_000, interval: 50 });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(received).toHaveLength(2);
+      for (const r of received) {
+        expect(verifyWebhookSignature(secret, r.body, r.signature)).toBe(true);
+        expect(r.signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+        expect(r.body).not.toContain(secret);
+        expect(r.body).not.toContain('sk-test-123');
+      }
+      const event = JSON.parse(received[1]!.body);
+      expect(event).toMatchObject({
+        type: 'credential.status_changed',
+        credential: { id: credentialId },
+        status: { from: 'active', to: 'needs_attention', reason: 'Expires in 3 days' },
+      });
+      // A tampered body or another secret does not verify.
+      expect(verifyWebhookSignature(secret, received[1]!.body.replace('needs_attention', 'active'), received[1]!.signature)).toBe(false);
+      expect(verifyWebhookSignature('whsec_other', received[1]!.body, received[1]!.signature)).toBe(false);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('the signing secret is stored sealed, never as plaintext', async () => {
+    const org = await createOrg();
+    const secret = await rotateWebhookSecret(org.organizationId);
+    const row = await prisma.organization.findUniqueOrThrow({ where: { id: org.organizationId } });
+    expect(Buffer.from(row.webhookSecret!).toString('latin1')).not.toContain(secret);
+    expect(row.webhookSecretKeyVersion).toBe(1);
+  });
+
+  it('a URL on a private address is refused unless the organization allows private hosts', async () => {
+    const org = await createOrg();
+    await prisma.organization.update({ where: { id: org.organizationId }, data: { webhookUrl: url } });
+    await rotateWebhookSecret(org.organizationId);
+    const credentialId = await createKeyCredential(org, null);
+    const event = await prisma.$transaction((tx) =>
+      setCredentialStatus(tx, { credentialId, organizationId: org.organizationId, status: 'expired', reason: 'Expired', context: systemAuditContext('test') }),
+    );
+    const before = received.length;
+    await expect(deliverWebhookJob({ data: { organizationId: org.organizationId, auditEventId: event.auditEventId! } } as never)).rejects.toThrow(/private address/);
+    expect(received.length).toBe(before);
+  });
+});

@@ -1,0 +1,178 @@
+// Organization webhooks: signed JSON events for credential status changes, delivered by a queue with retries.
+import crypto from 'node:crypto';
+import dns from 'node:dns/promises';
+import net from 'node:net';
+import type { Job, Queue } from 'bullmq';
+import { STATUS_CHANGED_ACTION } from '~/credentials/status.server';
+import { prisma } from '~/db.server';
+import { logger } from '~/logger.server';
+import { createQueue } from '~/queue/queue.server';
+import { openSecret, sealSecret } from '~/vault/vault.server';
+
+export const WEBHOOK_QUEUE = 'webhooks';
+export const WEBHOOK_JOB = 'deliver';
+export const SIGNATURE_HEADER = 'Latchkey-Signature';
+export const WEBHOOK_SECRET_FIELD = 'webhook_secret';
+const DELIVERY_TIMEOUT_MS = 10_000;
+
+/** Ids only: the worker loads the event from the audit log and the URL and secret from the organization. */
+export type WebhookJobData = { organizationId: string; auditEventId: string };
+
+/** Delivery retries: exponential backoff from `delayMs` (tests shorten it). */
+export const webhookRetry = { attempts: 8, delayMs: 5_000 };
+
+let queue: Queue<WebhookJobData> | undefined;
+function webhookQueue(): Queue<WebhookJobData> {
+  if (!queue || (queue as unknown as { closing?: unknown }).closing) queue = createQueue<WebhookJobData>(WEBHOOK_QUEUE);
+  return queue;
+}
+
+/** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` — the receiver recomputes it with the shared secret. */
+export function signWebhook(secret: string, body: string, timestamp: number): string {
+  const v1 = crypto.createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},v1=${v1}`;
+}
+
+/** For receivers (and tests): checks the header against the body, in constant time, within `toleranceS`. */
+export function verifyWebhookSignature(
+  secret: string,
+  body: string,
+  header: string | null,
+  opts: { toleranceS?: number; nowS?: number } = {},
+): boolean {
+  if (!header) return false;
+  const parts = Object.fromEntries(header.split(',').map((p) => p.split('=', 2) as [string, string]));
+  const t = Number(parts.t);
+  if (!Number.isInteger(t) || !parts.v1) return false;
+  const now = opts.nowS ?? Math.floor(Date.now() / 1000);
+  if (Math.abs(now - t) > (opts.toleranceS ?? 300)) return false;
+  const expected = Buffer.from(signWebhook(secret, body, t).split('v1=')[1]!, 'hex');
+  const given = Buffer.from(parts.v1, 'hex');
+  return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+}
+
+/** A new signing secret, sealed in the vault; returned once in plaintext for the person to copy. */
+export async function rotateWebhookSecret(organizationId: string): Promise<string> {
+  const secret = `whsec_${crypto.randomBytes(32).toString('base64url')}`;
+  const sealed = await sealSecret({ organizationId, credentialId: organizationId, field: WEBHOOK_SECRET_FIELD, plaintext: secret });
+  await prisma.organization.update({
+    where: { id: organizationId },
+    data: { webhookSecret: new Uint8Array(sealed.ciphertext), webhookSecretKeyVersion: sealed.keyVersion },
+  });
+  return secret;
+}
+
+async function openWebhookSecret(org: { id: string; webhookSecret: Uint8Array | null; webhookSecretKeyVersion: number | null }) {
+  if (!org.webhookSecret || org.webhookSecretKeyVersion === null) return null;
+  const bytes = await openSecret({
+    organizationId: org.id,
+    credentialId: org.id,
+    field: WEBHOOK_SECRET_FIELD,
+    ciphertext: org.webhookSecret,
+    keyVersion: org.webhookSecretKeyVersion,
+  });
+  const secret = bytes.toString('utf8');
+  bytes.fill(0);
+  return secret;
+}
+
+/** Queues delivery of the credential's newest status change, when the organization has a webhook URL. */
+export async function enqueueStatusWebhook(organizationId: string, credentialId: string): Promise<void> {
+  const org = await prisma.organization.findUnique({ where: { id: organizationId }, select: { webhookUrl: true } });
+  if (!org?.webhookUrl) return;
+  const event = await prisma.auditEvent.findFirst({
+    where: { organizationId, credentialId, action: STATUS_CHANGED_ACTION },
+    orderBy: { seq: 'desc' },
+    select: { id: true },
+  });
+  if (!event) return;
+  await webhookQueue().add(
+    WEBHOOK_JOB,
+    { organizationId, auditEventId: event.id.toString() },
+    {
+      // One delivery per event, however often it is announced.
+      jobId: `webhook-${event.id}`,
+      attempts: webhookRetry.attempts,
+      backoff: { type: 'exponential', delay: webhookRetry.delayMs, jitter: 0.5 },
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 1000 },
+    },
+  );
+}
+
+const privateRanges = new net.BlockList();
+for (const [addr, prefix] of [
+  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
+  ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4],
+] as const) privateRanges.addSubnet(addr, prefix, 'ipv4');
+for (const [addr, prefix] of [['::1', 128], ['::', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
+  privateRanges.addSubnet(addr, prefix, 'ipv6');
+}
+
+/** Refuses URLs that resolve to loopback, private or link-local addresses unless the organization allows them. */
+export async function assertPublicWebhookUrl(url: string, allowPrivateHosts: boolean): Promise<void> {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('Webhook URL must be http(s)');
+  if (allowPrivateHosts) return;
+  const host = parsed.hostname.replace(/^\[|\]$/g, '');
+  const addresses = net.isIP(host) ? [{ address: host, family: net.isIP(host) }] : await dns.lookup(host, { all: true });
+  for (const { address, family } of addresses) {
+    const mapped = family === 6 && address.startsWith('::ffff:') ? address.slice(7) : address;
+    const type = net.isIP(mapped) === 4 ? 'ipv4' : 'ipv6';
+    if (privateRanges.check(mapped, type)) throw new Error('Webhook URL points to a private address');
+  }
+}
+
+/** The JSON body of a status-change event: what changed, never a secret value. */
+export async function buildStatusEvent(organizationId: string, auditEventId: string) {
+  const event = await prisma.auditEvent.findFirst({
+    where: { id: BigInt(auditEventId), organizationId },
+    select: { id: true, createdAt: true, credentialId: true, details: true, organization: { select: { id: true, slug: true } } },
+  });
+  if (!event?.credentialId) return null;
+  const credential = await prisma.credential.findUnique({
+    where: { id: event.credentialId },
+    select: { id: true, name: true, service: true, type: true, expiresAt: true },
+  });
+  const details = event.details as { from?: string; to?: string; reason?: string | null };
+  return {
+    id: `evt_${event.id}`,
+    type: 'credential.status_changed',
+    createdAt: event.createdAt.toISOString(),
+    organization: event.organization,
+    credential: credential
+      ? { ...credential, expiresAt: credential.expiresAt?.toISOString() ?? null }
+      : { id: event.credentialId, deleted: true },
+    status: { from: details.from ?? null, to: details.to ?? null, reason: details.reason ?? null },
+  };
+}
+
+/** The queue processor: POSTs the signed event; a non-2xx answer throws, so BullMQ retries with backoff. */
+export async function deliverWebhookJob(job: Job<WebhookJobData>): Promise<{ status: number }> {
+  const { organizationId, auditEventId } = job.data;
+  const org = await prisma.organization.findUnique({
+    where: { id: organizationId },
+    select: { id: true, webhookUrl: true, webhookSecret: true, webhookSecretKeyVersion: true, allowPrivateHosts: true },
+  });
+  if (!org?.webhookUrl) return { status: 0 };
+  const payload = await buildStatusEvent(organizationId, auditEventId);
+  if (!payload) return { status: 0 };
+  const secret = await openWebhookSecret(org);
+  if (!secret) {
+    logger.warn({ organizationId }, 'webhook URL set without a signing secret; not delivering');
+    return { status: 0 };
+  }
+  await assertPublicWebhookUrl(org.webhookUrl, org.allowPrivateHosts);
+  const body = JSON.stringify(payload);
+  const signature = signWebhook(secret, body, Math.floor(Date.now() / 1000));
+  const res = await fetch(org.webhookUrl, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'User-Agent': 'Latchkey-Webhooks/1', [SIGNATURE_HEADER]: signature },
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+  });
+  await res.body?.cancel().catch(() => undefined);
+  if (res.status < 200 || res.status >= 300) throw new Error(`webhook answered HTTP ${res.status}`);
+  return { status: res.status };
+}

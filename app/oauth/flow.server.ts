@@ -1,0 +1,389 @@
+// Connect and Reconnect: authorization code with PKCE S256, a single-use state bound to session, organization and credential, and the callback that stores sealed tokens.
+import crypto from 'node:crypto';
+import { generateCodeVerifier, generateState } from 'arctic';
+import { z } from 'zod';
+import { recordAudit, type AuditContext } from '~/audit/audit.server';
+import { getService, oauthSpecFor } from '~/credentials/catalog';
+import type { CredentialActor } from '~/credentials/credentials.server';
+import { invalidateCredentialCounts } from '~/credentials/query.server';
+import { credentialDescriptionSchema, credentialNameSchema } from '~/credentials/schemas';
+import { notifyStatusChange, setCredentialStatus } from '~/credentials/status.server';
+import { prisma } from '~/db.server';
+import { Prisma } from '~/generated/prisma/client';
+import { scheduleCredentialRefresh } from '~/jobs/refresh-schedule.server';
+import { hasRole, type Role } from '~/orgs/roles';
+import { openSecret, sealSecret, writeCredentialSecrets } from '~/vault/vault.server';
+import { oauthRedirectUri, resolveClientForConnect, type ResolvedClient } from './apps.server';
+import { OAuthError } from './errors';
+import { getProvider, isOAuthProviderId } from './providers.server';
+import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD } from './refresh.server';
+import { classifyTokenFailure, fetchProfile, requestTokens, TokenEndpointError } from './token-endpoint.server';
+
+/** A pending authorization lives this long. */
+export const STATE_TTL_MS = 10 * 60_000;
+
+export const OAUTH_AUDIT_ACTIONS = {
+  connect: 'credential.connect',
+  reconnect: 'credential.reconnect',
+  disconnect: 'credential.disconnect',
+  revoke: 'credential.revoke',
+} as const;
+
+function hashState(state: string): string {
+  return crypto.createHash('sha256').update(state).digest('hex');
+}
+
+/** The verifier is sealed under the organization's key, bound to this one state. */
+function verifierLocation(organizationId: string, stateId: string) {
+  return { organizationId, credentialId: organizationId, field: `code_verifier:${stateId}` };
+}
+
+function userContext(actor: CredentialActor): AuditContext {
+  return { actor: { type: 'user', id: actor.userId, label: actor.userLabel }, ip: actor.ip, userAgent: actor.userAgent };
+}
+
+function requireManager(actor: CredentialActor): void {
+  if (!hasRole(actor.role, 'admin')) throw new OAuthError('forbidden', 'Only owners and admins can connect OAuth credentials');
+}
+
+export const connectSchema = z.object({
+  service: z.string({ error: 'Choose a service' }).trim().min(1, 'Choose a service'),
+  name: credentialNameSchema,
+  description: credentialDescriptionSchema.default(''),
+  /** Space- or comma-separated; empty = the catalog's defaults. */
+  scopes: z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v),
+    z.array(z.string().max(200)).max(50).optional(),
+  ),
+  appId: z.preprocess((v) => (v === '' ? undefined : v), z.uuid().optional()),
+});
+
+function fieldErrors(error: z.ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of error.issues) (out[issue.path.join('.') || 'form'] ??= []).push(issue.message);
+  return out;
+}
+
+interface PendingAuthorization {
+  organizationId: string;
+  sessionId: string;
+  credentialId: string | null;
+  client: ResolvedClient;
+  scopes: string[];
+  intent: Record<string, string>;
+}
+
+/** Stores the state (hashed) and sealed verifier, and returns the provider's authorization URL. */
+async function beginAuthorization(pending: PendingAuthorization): Promise<string> {
+  const { client } = pending;
+  if (!client.endpoints.authorizationUrl || !client.endpoints.tokenUrl) {
+    throw new OAuthError('not_configured', 'This OAuth app has no authorization or token URL');
+  }
+  const state = generateState();
+  const stateId = hashState(state);
+  const codeVerifier = client.pkce ? generateCodeVerifier() : null;
+  const redirectUri = oauthRedirectUri();
+  await prisma.$transaction(async (tx) => {
+    const sealed = codeVerifier ? await sealSecret({ ...verifierLocation(pending.organizationId, stateId), plaintext: codeVerifier }, tx) : null;
+    await tx.oAuthState.create({
+      data: {
+        id: stateId,
+        sessionId: pending.sessionId,
+        organizationId: pending.organizationId,
+        credentialId: pending.credentialId,
+        oauthAppId: client.appId,
+        provider: client.provider,
+        codeVerifier: sealed ? new Uint8Array(sealed.ciphertext) : null,
+        codeVerifierKeyVersion: sealed?.keyVersion ?? null,
+        redirectUri,
+        scopes: pending.scopes,
+        intent: pending.intent,
+        expiresAt: new Date(Date.now() + STATE_TTL_MS),
+      },
+    });
+  });
+  // Expired states are useless; drop them now and then so the table stays small.
+  if (Math.random() < 0.05) await prisma.oAuthState.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - STATE_TTL_MS) } } });
+  const url = getProvider(client.provider).authorizationUrl(
+    { clientId: client.clientId, clientSecret: client.clientSecret, redirectUri, state, codeVerifier, scopes: pending.scopes },
+    client.endpoints,
+  );
+  return url.toString();
+}
+
+/** Connect from "Add credential": validates the name and service, then sends the person to the provider. */
+export async function startConnect(actor: CredentialActor, sessionId: string, input: Record<string, unknown>): Promise<{ authorizationUrl: string }> {
+  requireManager(actor);
+  const parsed = connectSchema.safeParse(input);
+  if (!parsed.success) throw new OAuthError('validation', 'Check the highlighted fields', fieldErrors(parsed.error));
+  const data = parsed.data;
+  const spec = oauthSpecFor(data.service);
+  if (!spec) throw new OAuthError('validation', 'This service does not connect with OAuth', { service: ['Choose a service that supports OAuth'] });
+  const existing = await prisma.credential.findFirst({ where: { organizationId: actor.organizationId, name: data.name }, select: { id: true } });
+  if (existing) throw new OAuthError('validation', `A credential named ${data.name} already exists`, { name: [`A credential named ${data.name} already exists`] });
+  const client = await resolveClientForConnect(actor.organizationId, spec.oauthProvider, data.appId);
+  const scopes = data.scopes && data.scopes.length > 0 ? data.scopes : spec.scopes.length > 0 ? [...spec.scopes] : client.scopes;
+  const authorizationUrl = await beginAuthorization({
+    organizationId: actor.organizationId,
+    sessionId,
+    credentialId: null,
+    client,
+    scopes,
+    intent: { kind: 'connect', name: data.name, service: data.service, description: data.description },
+  });
+  return { authorizationUrl };
+}
+
+/** Reconnect an existing OAuth credential: same id and name, new tokens. */
+export async function startReconnect(actor: CredentialActor, sessionId: string, credentialId: string): Promise<{ authorizationUrl: string }> {
+  requireManager(actor);
+  const credential = await prisma.credential.findFirst({
+    where: { id: credentialId, organizationId: actor.organizationId },
+    select: { id: true, type: true, service: true, oauthProvider: true, oauthAppId: true, oauthScopes: true },
+  });
+  if (!credential) throw new OAuthError('not_found', 'Credential not found');
+  if (credential.type !== 'oauth') throw new OAuthError('validation', 'Only OAuth credentials can be reconnected');
+  const spec = oauthSpecFor(credential.service);
+  const provider = credential.oauthProvider && isOAuthProviderId(credential.oauthProvider) ? credential.oauthProvider : spec?.oauthProvider;
+  if (!provider) throw new OAuthError('validation', 'This credential has no OAuth provider');
+  const client = await resolveClientForConnect(actor.organizationId, provider, credential.oauthAppId).catch((error: unknown) => {
+    // The app it was issued to may be gone; any app for the provider will do for a fresh grant.
+    if (credential.oauthAppId && error instanceof OAuthError && error.code === 'not_found') return resolveClientForConnect(actor.organizationId, provider);
+    throw error;
+  });
+  const scopes = credential.oauthScopes.length > 0 ? credential.oauthScopes : spec?.scopes.length ? [...spec.scopes] : client.scopes;
+  const authorizationUrl = await beginAuthorization({
+    organizationId: actor.organizationId,
+    sessionId,
+    credentialId: credential.id,
+    client,
+    scopes,
+    intent: { kind: 'reconnect' },
+  });
+  return { authorizationUrl };
+}
+
+export interface CallbackResult {
+  organizationSlug: string;
+  credentialId: string;
+  reconnected: boolean;
+  account: string | null;
+  /** Reconnect signed in as someone else than before. */
+  previousAccount: string | null;
+  accountChanged: boolean;
+}
+
+type CallbackCode = 'state_invalid' | 'provider_denied' | 'provider_error' | 'exchange_failed';
+
+/** Where to send the person after a failed callback (null when the state told us nothing trustworthy). */
+export class CallbackError extends OAuthError {
+  constructor(
+    message: string,
+    public readonly organizationSlug: string | null,
+    public readonly credentialId: string | null,
+    code: CallbackCode = 'state_invalid',
+  ) {
+    super(code, message);
+  }
+}
+
+function issuerMatches(expectedAuthorizationUrl: string, iss: string): boolean {
+  // RFC 9207: the issuer of the server we sent the person to. Its origin, optionally with a path (tenants).
+  try {
+    const origin = new URL(expectedAuthorizationUrl).origin;
+    const normalized = iss.replace(/\/+$/, '');
+    return normalized === origin || normalized.startsWith(`${origin}/`);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The redirect back from the provider. The state must exist, be unused, unexpired and belong to this
+ * session; it is consumed before anything else, so a replay finds nothing. Provider errors, a
+ * mismatched `iss`, or a failed exchange store nothing.
+ */
+export async function completeAuthorization(input: {
+  params: URLSearchParams;
+  sessionId: string;
+  userId: string;
+  userLabel: string;
+  ip: string | null;
+  userAgent: string | null;
+}): Promise<CallbackResult> {
+  const { params } = input;
+  const state = params.get('state');
+  if (!state) throw new CallbackError('The sign-in came back without its state. Start again from Latchkey.', null, null);
+  const stateId = hashState(state);
+  const consumed = await prisma.oAuthState.updateManyAndReturn({
+    where: { id: stateId, sessionId: input.sessionId, usedAt: null, expiresAt: { gt: new Date() } },
+    data: { usedAt: new Date() },
+  });
+  const before = consumed[0] ? null : await prisma.oAuthState.findUnique({ where: { id: stateId }, select: { sessionId: true, usedAt: true, expiresAt: true } });
+  const row = consumed[0];
+  if (!row) {
+    let message = 'This sign-in link is not valid. Start again from Latchkey.';
+    if (before?.sessionId === input.sessionId) {
+      message = before.usedAt ? 'This sign-in was already used. Start again from Latchkey.' : 'This sign-in took longer than 10 minutes. Start again from Latchkey.';
+    } else if (before) {
+      message = 'This sign-in was started in another browser session. Start again from Latchkey.';
+    }
+    throw new CallbackError(message, null, null);
+  }
+  // Single use: the sealed verifier leaves the database now (this request holds its copy), whatever happens next.
+  await prisma.oAuthState.update({ where: { id: row.id }, data: { codeVerifier: null, codeVerifierKeyVersion: null } });
+  const org = await prisma.organization.findUnique({ where: { id: row.organizationId }, select: { slug: true } });
+  const membership = await prisma.membership.findFirst({ where: { organizationId: row.organizationId, userId: input.userId }, select: { role: true } });
+  if (!org || !membership || !hasRole(membership.role as Role, 'admin')) {
+    throw new CallbackError('You can no longer connect credentials in this organization.', null, null);
+  }
+  const slug = org.slug;
+  const fail = (message: string, code: CallbackCode) => new CallbackError(message, slug, row.credentialId, code);
+
+  if (!isOAuthProviderId(row.provider)) throw fail('Unknown provider.', 'state_invalid');
+  const provider = getProvider(row.provider);
+  const providerError = params.get('error');
+  if (providerError) {
+    const description = params.get('error_description');
+    const words = providerError === 'access_denied' ? 'access was denied' : providerError;
+    throw fail(`${provider.label} did not connect: ${words}${description ? ` — ${description.slice(0, 200)}` : ''}. Nothing was changed.`, 'provider_denied');
+  }
+  const client = await resolveClientForConnect(row.organizationId, row.provider, row.oauthAppId).catch(() => {
+    throw fail('The OAuth app used for this sign-in was removed. Nothing was changed.', 'state_invalid');
+  });
+  const iss = params.get('iss');
+  if (iss !== null && !issuerMatches(client.endpoints.authorizationUrl, iss)) {
+    throw fail('The sign-in came back from a different server than it was sent to. Nothing was changed.', 'state_invalid');
+  }
+  const code = params.get('code');
+  if (!code) throw fail(`${provider.label} sent no authorization code. Nothing was changed.`, 'provider_error');
+
+  const codeVerifier = await openVerifier(row);
+  if (client.pkce && !codeVerifier) throw fail('The sign-in lost its PKCE verifier. Start again.', 'state_invalid');
+
+  let tokens;
+  try {
+    tokens = await requestTokens(client.endpoints.tokenUrl, client, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: row.redirectUri,
+      ...(codeVerifier ? { code_verifier: codeVerifier } : {}),
+    });
+  } catch (error) {
+    if (!(error instanceof TokenEndpointError)) throw error;
+    const verdict = classifyTokenFailure(error.failure);
+    throw fail(`${provider.label} rejected the sign-in: ${verdict.message}. Nothing was changed.`, 'exchange_failed');
+  }
+  const data = tokens.data as Record<string, unknown>;
+  const accessToken = tokens.accessToken();
+  const refreshToken = tokens.hasRefreshToken() ? tokens.refreshToken() : null;
+  const expiresAt = typeof data.expires_in === 'number' ? tokens.accessTokenExpiresAt() : null;
+  const granted = tokens.hasScopes() ? tokens.scopes().filter(Boolean) : row.scopes;
+  const profile = client.endpoints.userinfoUrl ? await fetchProfile(client.endpoints.userinfoUrl, accessToken) : null;
+  const account = provider.account(profile, data);
+  const context: AuditContext = { actor: { type: 'user', id: input.userId, label: input.userLabel }, ip: input.ip, userAgent: input.userAgent };
+  const secrets: Record<string, string> = { [ACCESS_TOKEN_FIELD]: accessToken, ...(refreshToken ? { [REFRESH_TOKEN_FIELD]: refreshToken } : {}) };
+  const intent = (row.intent ?? {}) as Record<string, string>;
+
+  if (!row.credentialId) {
+    try {
+      const created = await prisma.$transaction(async (tx) => {
+        const credential = await tx.credential.create({
+          data: {
+            organizationId: row.organizationId,
+            name: intent.name ?? '',
+            service: intent.service ?? 'custom',
+            type: 'oauth',
+            description: intent.description ?? '',
+            status: 'active',
+            expiresAt,
+            lastRefreshedAt: new Date(),
+            createdById: input.userId,
+            oauthProvider: row.provider,
+            oauthAccount: account,
+            oauthScopes: granted,
+            oauthAppId: client.appId,
+          },
+          select: { id: true },
+        });
+        await writeCredentialSecrets(tx, { organizationId: row.organizationId, credentialId: credential.id, secrets });
+        await recordAudit(tx, {
+          organizationId: row.organizationId,
+          context,
+          action: OAUTH_AUDIT_ACTIONS.connect,
+          targetType: 'credential',
+          targetId: credential.id,
+          credentialId: credential.id,
+          details: { name: intent.name, service: intent.service, provider: row.provider, account, scopes: granted, refreshable: refreshToken !== null },
+        });
+        return credential;
+      });
+      invalidateCredentialCounts(row.organizationId);
+      await scheduleCredentialRefresh(created.id, expiresAt);
+      return { organizationSlug: slug, credentialId: created.id, reconnected: false, account, previousAccount: null, accountChanged: false };
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        throw fail(`A credential named ${intent.name} was created meanwhile. Nothing was stored; connect again under another name.`, 'state_invalid');
+      }
+      throw error;
+    }
+  }
+
+  const credentialId = row.credentialId;
+  const outcome = await prisma.$transaction(async (tx) => {
+    const rows = await tx.$queryRaw<Array<{ oauthAccount: string | null; type: string }>>`
+      SELECT "oauthAccount", type FROM "Credential" WHERE id = ${credentialId}::uuid AND "organizationId" = ${row.organizationId}::uuid FOR UPDATE`;
+    const current = rows[0];
+    if (!current || current.type !== 'oauth') return null;
+    await tx.credential.update({
+      where: { id: credentialId },
+      data: {
+        version: { increment: 1 },
+        expiresAt,
+        lastRefreshedAt: new Date(),
+        refreshFailingSince: null,
+        oauthProvider: row.provider,
+        oauthAccount: account,
+        oauthScopes: granted,
+        oauthAppId: client.appId,
+        oauthTokenUrl: null,
+      },
+    });
+    // The old grant's refresh token must not outlive it.
+    if (!refreshToken) await tx.credentialSecret.deleteMany({ where: { credentialId, field: REFRESH_TOKEN_FIELD } });
+    await writeCredentialSecrets(tx, { organizationId: row.organizationId, credentialId, secrets });
+    const status = await setCredentialStatus(tx, { credentialId, organizationId: row.organizationId, status: 'active', reason: null, context });
+    const accountChanged = current.oauthAccount !== null && account !== null && current.oauthAccount !== account;
+    await recordAudit(tx, {
+      organizationId: row.organizationId,
+      context,
+      action: OAUTH_AUDIT_ACTIONS.reconnect,
+      targetType: 'credential',
+      targetId: credentialId,
+      credentialId,
+      details: { provider: row.provider, account, previousAccount: current.oauthAccount, accountChanged, scopes: granted },
+    });
+    return { previousAccount: current.oauthAccount, accountChanged, statusChanged: status.changed };
+  });
+  if (!outcome) throw fail('The credential was deleted meanwhile. Nothing was stored.', 'state_invalid');
+  if (outcome.statusChanged) await notifyStatusChange(credentialId);
+  invalidateCredentialCounts(row.organizationId);
+  await scheduleCredentialRefresh(credentialId, expiresAt);
+  return { organizationSlug: slug, credentialId, reconnected: true, account, previousAccount: outcome.previousAccount, accountChanged: outcome.accountChanged };
+}
+
+async function openVerifier(row: { id: string; organizationId: string; codeVerifier: Uint8Array | null; codeVerifierKeyVersion: number | null }): Promise<string | null> {
+  if (!row.codeVerifier || row.codeVerifierKeyVersion === null) return null;
+  const bytes = await openSecret({ ...verifierLocation(row.organizationId, row.id), ciphertext: row.codeVerifier, keyVersion: row.codeVerifierKeyVersion });
+  const value = bytes.toString('utf8');
+  bytes.fill(0);
+  return value;
+}
+
+/** For the connect page: a service's provider, default scopes and whether an app is set up. */
+export function describeService(serviceId: string) {
+  const service = getService(serviceId);
+  const spec = oauthSpecFor(serviceId);
+  if (!service || !spec) return null;
+  return { id: service.id, displayName: service.displayName, provider: spec.oauthProvider, providerLabel: getProvider(spec.oauthProvider).label, scopes: [...spec.scopes] };
+}

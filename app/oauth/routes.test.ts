@@ -1,0 +1,149 @@
+// The OAuth routes end to end through their loaders and actions: connect → provider → callback → detail, roles, isolation, and no secret in any response.
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMember, createSignedUpUser, getRequest, postRequest, settle, testContext, unwrapData } from '~/auth/test-helpers';
+import { credentialActor } from '~/credentials/actor.server';
+import { prisma } from '~/db.server';
+import { requireMembership } from '~/orgs/membership.server';
+import { closeQueues } from '~/queue/queue.server';
+import { loader as callbackLoader } from '~/routes/oauth.callback';
+import { loader as detailLoader } from '~/routes/orgs.$orgSlug.credentials.$id';
+import { action as connectAction } from '~/routes/orgs.$orgSlug.credentials.$id_.connect';
+import { action as disconnectAction } from '~/routes/orgs.$orgSlug.credentials.$id_.disconnect';
+import { action as newOAuthAction, loader as newOAuthLoader } from '~/routes/orgs.$orgSlug.credentials.new_.oauth';
+import { action as settingsAction, loader as settingsLoader } from '~/routes/orgs.$orgSlug.settings_.oauth';
+import { startTestOAuthProvider, type TestOAuthProvider } from '../../test/oauth-provider';
+
+type User = Awaited<ReturnType<typeof createSignedUpUser>>;
+const CANARY = `client-secret-CANARY-${crypto.randomBytes(10).toString('hex')}`;
+let provider: TestOAuthProvider;
+let owner: User;
+
+function location(response: unknown): string {
+  expect(response).toBeInstanceOf(Response);
+  const r = response as Response;
+  expect(r.status).toBe(302);
+  return r.headers.get('location')!;
+}
+
+async function registerApp(user: User) {
+  const form = {
+    intent: 'create',
+    provider: 'custom',
+    name: 'Local',
+    clientId: provider.clientId,
+    clientSecret: CANARY,
+    authorizationUrl: provider.authorizationUrl,
+    tokenUrl: provider.tokenUrl,
+    revocationUrl: provider.revocationUrl,
+    userinfoUrl: provider.userinfoUrl,
+    scopes: 'read',
+    clientAuth: 'basic',
+    pkce: 'on',
+  };
+  const request = postRequest(`/orgs/${user.slug}/settings/oauth`, form, user.cookie);
+  return settle(() => settingsAction({ request, params: { orgSlug: user.slug }, context: testContext }));
+}
+
+/** Connect through the routes: the add page's action, the provider, the callback. Answers the callback's redirect. */
+async function connectThroughRoutes(user: User, name: string): Promise<string> {
+  const start = await settle(() =>
+    newOAuthAction({
+      request: postRequest(`/orgs/${user.slug}/credentials/new/oauth`, { intent: 'connect', service: 'custom', name }, user.cookie),
+      params: { orgSlug: user.slug },
+      context: testContext,
+    }),
+  );
+  const authorize = await fetch(location(start), { redirect: 'manual' });
+  const back = new URL(authorize.headers.get('location')!);
+  const callback = await settle(() => callbackLoader({ request: getRequest(`${back.pathname}${back.search}`, user.cookie), params: {}, context: testContext }));
+  return location(callback);
+}
+
+beforeAll(async () => {
+  provider = await startTestOAuthProvider({ autoApprove: true, clientSecret: CANARY });
+  owner = await createSignedUpUser();
+  expect(location(await registerApp(owner))).toBe(`/orgs/${owner.slug}/settings/oauth`);
+});
+
+afterAll(async () => {
+  await provider.close();
+  await closeQueues();
+});
+
+describe('OAuth routes', () => {
+  it('Settings shows the exact redirect URI and the app, never its secret', async () => {
+    const result = await settingsLoader({ request: getRequest(`/orgs/${owner.slug}/settings/oauth`, owner.cookie), params: { orgSlug: owner.slug }, context: testContext });
+    const json = JSON.stringify(unwrapData(result).data);
+    expect(json).toContain('"redirectUri":"http://localhost:3000/oauth/callback"');
+    expect(json).toContain('"hasClientSecret":true');
+    expect(json).not.toContain(CANARY);
+  });
+
+  it('a member cannot register an app', async () => {
+    const member = await createMember(owner.slug, 'member');
+    const response = await registerApp({ ...owner, cookie: member.cookie });
+    expect((response as Response).status).toBe(403);
+  });
+
+  it('connect lands on the detail page with the account and scopes, and no token anywhere', async () => {
+    const to = await connectThroughRoutes(owner, 'routes_bot');
+    expect(to).toMatch(new RegExp(`^/orgs/${owner.slug}/credentials/[0-9a-f-]{36}$`));
+    const id = to.split('/').at(-1)!;
+    const detail = await detailLoader({ request: getRequest(to, owner.cookie), params: { orgSlug: owner.slug, id }, context: testContext });
+    const json = JSON.stringify(unwrapData(detail).data);
+    expect(json).toContain('ada@provider.test');
+    expect(json).toContain('"oauthScopes":["read"]');
+    for (const secret of [CANARY, ...provider.issuedAccessTokens, ...provider.issuedRefreshTokens]) expect(json).not.toContain(secret);
+  });
+
+  it('the add page lists OAuth services with their default scopes and which can connect', async () => {
+    const result = await newOAuthLoader({ request: getRequest(`/orgs/${owner.slug}/credentials/new/oauth`, owner.cookie), params: { orgSlug: owner.slug }, context: testContext });
+    const { services } = unwrapData(result).data as { services: Array<{ id: string; ready: boolean; scopes: string[] }> };
+    expect(services.find((s) => s.id === 'custom')).toMatchObject({ ready: true });
+    expect(services.find((s) => s.id === 'github')).toMatchObject({ scopes: ['repo', 'read:user'] });
+  });
+
+  it('a tampered callback renders a message and stores nothing', async () => {
+    const before = await prisma.credential.count();
+    const result = await callbackLoader({ request: getRequest('/oauth/callback?state=forged&code=abc', owner.cookie), params: {}, context: testContext });
+    expect(unwrapData(result).data).toEqual({ message: 'This sign-in link is not valid. Start again from Latchkey.' });
+    expect(await prisma.credential.count()).toBe(before);
+  });
+
+  it('reconnect redirects to the provider; disconnect sets disconnected; other organizations get 404', async () => {
+    const to = await connectThroughRoutes(owner, 'routes_bot2');
+    const id = to.split('/').at(-1)!;
+    const reconnect = await settle(() => connectAction({ request: postRequest(`${to}/connect`, {}, owner.cookie), params: { orgSlug: owner.slug, id }, context: testContext }));
+    expect(location(reconnect).startsWith(provider.authorizationUrl)).toBe(true);
+    expect(location(reconnect)).not.toContain(CANARY);
+
+    const stranger = await createSignedUpUser();
+    const foreign = await settle(() => disconnectAction({ request: postRequest(`/orgs/${stranger.slug}/credentials/${id}/disconnect`, {}, stranger.cookie), params: { orgSlug: stranger.slug, id }, context: testContext }));
+    expect((foreign as Response).status).toBe(404);
+
+    const done = await settle(() => disconnectAction({ request: postRequest(`${to}/disconnect`, {}, owner.cookie), params: { orgSlug: owner.slug, id }, context: testContext }));
+    expect(location(done)).toBe(to);
+    expect(await prisma.credential.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'disconnected' });
+  });
+
+  it('pasted tokens the provider refuses answer 400 with the provider words and without the pasted values', async () => {
+    const pastedCanary = `rt_CANARY_${crypto.randomBytes(8).toString('hex')}`;
+    const result = await newOAuthAction({
+      request: postRequest(
+        `/orgs/${owner.slug}/credentials/new/oauth`,
+        { intent: 'paste', service: 'custom', name: 'pasted_routes', accessToken: 'at_x', refreshToken: pastedCanary, tokenUrl: provider.tokenUrl, clientId: provider.clientId, clientSecret: CANARY },
+        owner.cookie,
+      ),
+      params: { orgSlug: owner.slug },
+      context: testContext,
+    });
+    const { data, status } = unwrapData(result);
+    expect(status).toBe(400);
+    expect(JSON.stringify(data)).toMatch(/invalid_grant/);
+    expect(JSON.stringify(data)).not.toContain(pastedCanary);
+    expect(JSON.stringify(data)).not.toContain(CANARY);
+    const actor = credentialActor(await requireMembership(getRequest(`/orgs/${owner.slug}`, owner.cookie), owner.slug), getRequest('/'));
+    expect(await prisma.credential.count({ where: { organizationId: actor.organizationId, name: 'pasted_routes' } })).toBe(0);
+  });
+});

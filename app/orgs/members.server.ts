@@ -1,0 +1,73 @@
+// Managing an organization's members: list, change a role, remove; an organization always keeps an owner.
+import { prisma } from '~/db.server';
+import type { Prisma } from '~/generated/prisma/client';
+import { OrgError } from './errors';
+import { hasRole, type Role } from './roles';
+
+type Tx = Prisma.TransactionClient;
+
+export interface Actor {
+  userId: string;
+  role: Role;
+}
+
+export const LAST_OWNER_MESSAGE = 'An organization needs at least one owner. Make someone else an owner first.';
+
+export async function listMembers(organizationId: string) {
+  const rows = await prisma.membership.findMany({
+    where: { organizationId },
+    orderBy: [{ createdAt: 'asc' }],
+    select: { id: true, role: true, createdAt: true, user: { select: { id: true, name: true, email: true } } },
+  });
+  return rows;
+}
+
+/** Locks the organization's owner rows so two concurrent demotions cannot both pass the last-owner check. */
+async function lockedOwnerCount(tx: Tx, organizationId: string): Promise<number> {
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`
+    SELECT id FROM "Membership" WHERE "organizationId" = ${organizationId}::uuid AND role = 'owner' FOR UPDATE`;
+  return rows.length;
+}
+
+async function loadTarget(tx: Tx, organizationId: string, membershipId: string) {
+  const target = await tx.membership.findFirst({
+    where: { id: membershipId, organizationId },
+    select: { id: true, role: true, userId: true, user: { select: { name: true, email: true } } },
+  });
+  if (!target) throw new OrgError('That member is no longer in this organization.', 404);
+  return target;
+}
+
+function assertCanManage(actor: Actor, targetRole: Role, newRole?: Role) {
+  if (!hasRole(actor.role, 'admin')) throw new OrgError('Only owners and admins can manage members.', 403);
+  if (actor.role !== 'owner' && (targetRole === 'owner' || newRole === 'owner')) {
+    throw new OrgError('Only owners can grant or change the owner role.', 403);
+  }
+}
+
+/** Changes a member's role. Throws OrgError (nothing changed) when not allowed or when it would leave no owner. */
+export async function changeMemberRole(organizationId: string, actor: Actor, membershipId: string, role: Role) {
+  return prisma.$transaction(async (tx) => {
+    const target = await loadTarget(tx, organizationId, membershipId);
+    assertCanManage(actor, target.role, role);
+    if (target.role === role) return target;
+    if (target.role === 'owner' && (await lockedOwnerCount(tx, organizationId)) <= 1) {
+      throw new OrgError(LAST_OWNER_MESSAGE, 409);
+    }
+    await tx.membership.update({ where: { id: target.id }, data: { role } });
+    return { ...target, role };
+  });
+}
+
+/** Removes a member. Throws OrgError (nothing changed) when not allowed or when it would leave no owner. */
+export async function removeMember(organizationId: string, actor: Actor, membershipId: string) {
+  return prisma.$transaction(async (tx) => {
+    const target = await loadTarget(tx, organizationId, membershipId);
+    assertCanManage(actor, target.role);
+    if (target.role === 'owner' && (await lockedOwnerCount(tx, organizationId)) <= 1) {
+      throw new OrgError(LAST_OWNER_MESSAGE, 409);
+    }
+    await tx.membership.delete({ where: { id: target.id } });
+    return target;
+  });
+}

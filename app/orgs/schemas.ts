@@ -1,0 +1,35 @@
+// Form schemas for organization pages (shared by client and server).
+import { z } from 'zod';
+import { OrganizationNameSchema } from '~/auth/schemas';
+import { RoleSchema } from './roles';
+
+export const CreateOrganizationSchema = z.object({ name: OrganizationNameSchema });
+export const RenameOrganizationSchema = z.object({ name: OrganizationNameSchema });
+
+export const InviteSchema = z.object({
+  intent: z.literal('invite'),
+  role: RoleSchema,
+  email: z
+    .string()
+    .trim()
+    .max(254, 'That email address is too long.')
+    .pipe(z.email({ error: 'Enter a valid email address, or leave it empty.' }))
+    .transform((e) => e.toLowerCase())
+    .optional(),
+});
+
+export const ChangeRoleSchema = z.object({
+  intent: z.literal('change-role'),
+  membershipId: z.uuid(),
+  role: RoleSchema,
+});
+
+export const RemoveMemberSchema = z.object({ intent: z.literal('remove'), membershipId: z.uuid() });
+export const RevokeInvitationSchema = z.object({ intent: z.literal('revoke'), invitationId: z.uuid() });
+
+export const MembersActionSchema = z.discriminatedUnion('intent', [
+  InviteSchema,
+  ChangeRoleSchema,
+  RemoveMemberSchema,
+  RevokeInvitationSchema,
+]);

@@ -1,0 +1,14 @@
+// Dismisses the needs-attention banner for the signed-in member (POST only), then back to the credentials.
+import { redirect, type ActionFunctionArgs } from '@remix-run/node';
+import { dismissAttention } from '~/notifications/attention.server';
+import { requireMembership } from '~/orgs/membership.server';
+
+export async function loader({ params }: ActionFunctionArgs) {
+  throw redirect(`/orgs/${params.orgSlug}/credentials`);
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { organization, membership } = await requireMembership(request, params.orgSlug);
+  await dismissAttention(membership.id);
+  throw redirect(`/orgs/${organization.slug}/credentials`);
+}

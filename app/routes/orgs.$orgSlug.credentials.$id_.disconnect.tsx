@@ -1,0 +1,31 @@
+// Disconnect (POST only): revokes at the provider, deletes the tokens, keeps the credential for a later Reconnect.
+import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
+import { credentialActor } from '~/credentials/actor.server';
+import { disconnectCredential } from '~/oauth/disconnect.server';
+import { OAuthError } from '~/oauth/errors';
+import { requireMembership } from '~/orgs/membership.server';
+import { notFound } from '~/utils/http.server';
+import { redirectWithToast } from '~/utils/toast.server';
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const ctx = await requireMembership(request, params.orgSlug);
+  return redirect(`/orgs/${ctx.organization.slug}/credentials/${encodeURIComponent(params.id ?? '')}`);
+}
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const ctx = await requireMembership(request, params.orgSlug, 'admin');
+  const to = `/orgs/${ctx.organization.slug}/credentials/${encodeURIComponent(params.id ?? '')}`;
+  try {
+    const outcome = await disconnectCredential(credentialActor(ctx, request, context), params.id ?? '');
+    return redirectWithToast(
+      to,
+      outcome.revoked
+        ? { type: 'success', title: 'Disconnected', description: 'The tokens were revoked at the provider and deleted.' }
+        : { type: 'info', title: 'Disconnected here', description: `The tokens were deleted. ${outcome.problem}.` },
+    );
+  } catch (error) {
+    if (error instanceof OAuthError && error.code === 'not_found') throw notFound();
+    if (error instanceof OAuthError) return redirectWithToast(to, { type: 'error', title: 'Not disconnected', description: error.message });
+    throw error;
+  }
+}

@@ -1,0 +1,89 @@
+// Organization settings: name (admins can rename) and the read-only slug.
+import { getFormProps, getInputProps, useForm } from '@conform-to/react';
+import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4';
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Form, Link, Outlet, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { Button } from '~/components/ui/button';
+import { Card, PageHeader } from '~/components/ui/card';
+import { Field, Input, Label } from '~/components/ui/field';
+import { requireMembership } from '~/orgs/membership.server';
+import { renameOrganization } from '~/orgs/organizations.server';
+import { hasRole } from '~/orgs/roles';
+import { RenameOrganizationSchema } from '~/orgs/schemas';
+import { redirectWithToast } from '~/utils/toast.server';
+
+export const meta: MetaFunction = () => [{ title: 'Settings · Latchkey' }];
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { organization, membership } = await requireMembership(request, params.orgSlug);
+  return {
+    organization: { name: organization.name, slug: organization.slug },
+    canEdit: hasRole(membership.role, 'admin'),
+  };
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { organization } = await requireMembership(request, params.orgSlug, 'admin');
+  const submission = parseWithZod(await request.formData(), { schema: RenameOrganizationSchema });
+  if (submission.status !== 'success') return data(submission.reply(), { status: 400 });
+  await renameOrganization(organization.id, submission.value.name);
+  throw await redirectWithToast(`/orgs/${organization.slug}/settings`, { type: 'success', title: 'Organization renamed' });
+}
+
+export default function SettingsPage() {
+  const { organization, canEdit } = useLoaderData<typeof loader>();
+  const lastResult = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const [form, fields] = useForm({
+    id: 'rename-organization',
+    lastResult,
+    defaultValue: { name: organization.name },
+    constraint: getZodConstraint(RenameOrganizationSchema),
+    onValidate: ({ formData }) => parseWithZod(formData, { schema: RenameOrganizationSchema }),
+    shouldValidate: 'onBlur',
+    shouldRevalidate: 'onInput',
+  });
+  return (
+    <div className="space-y-6">
+      <PageHeader title="Settings" description="Your organization’s name and address." />
+      <Card className="max-w-2xl">
+        <Form method="post" {...getFormProps(form)}>
+          <div className="space-y-5 p-5 sm:p-6">
+            <div>
+              <h2 className="text-sm font-semibold text-slate-900">General</h2>
+              <p className="mt-0.5 text-sm text-slate-500">
+                {canEdit ? 'Owners and admins can rename the organization.' : 'Only owners and admins can change these settings.'}
+              </p>
+            </div>
+            <Field
+              label="Organization name"
+              errors={fields.name.errors}
+              inputProps={{ ...getInputProps(fields.name, { type: 'text' }), disabled: !canEdit }}
+            />
+            <div>
+              <Label htmlFor="org-slug">Slug</Label>
+              <Input id="org-slug" value={organization.slug} readOnly className="mt-1.5 bg-slate-50 font-mono text-slate-600" aria-describedby="org-slug-hint" />
+              <p id="org-slug-hint" className="mt-1.5 text-xs text-slate-500">
+                Used in links: /orgs/{organization.slug}. It does not change when you rename the organization.
+              </p>
+            </div>
+          </div>
+          {canEdit ? (
+            <div className="flex justify-end border-t border-slate-200 bg-slate-50/60 px-5 py-3 sm:px-6">
+              <Button type="submit" disabled={navigation.state === 'submitting'}>
+                Save changes
+              </Button>
+            </div>
+          ) : null}
+        </Form>
+      </Card>
+      {/* Child settings pages (notifications) render below the general card. */}
+      <Outlet />
+      <p className="text-sm">
+        <Link to="notifications" className="font-medium text-indigo-600 hover:text-indigo-500">
+          Notification settings: webhook and warning window
+        </Link>
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,263 @@
+// The credentials table and detail view in a browser: search, filters, sort, URL state, empty states, details per type.
+import { insertCredentials, sampleCredentials } from './credential-fixtures';
+import { expect, expectNoSeriousA11yViolations, screenshot, test } from './fixtures';
+import type { Page } from '@playwright/test';
+
+function rowNames(page: Page) {
+  return page.locator('tbody tr[data-credential-row]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-credential-row')));
+}
+
+async function seeded(loginAs: Parameters<Parameters<typeof test>[2]>[0]['loginAs']) {
+  const { user, org } = await loginAs({ name: 'Ada Lovelace' });
+  const ids = await insertCredentials(org, user, sampleCredentials());
+  return { user, org, ids };
+}
+
+test('typing in the search narrows the rows and keeps the term in the URL', async ({ page, loginAs }) => {
+  const { org } = await seeded(loginAs);
+  await page.goto(`/orgs/${org.slug}/credentials`);
+  await expect(page.locator('tbody tr')).toHaveCount(7);
+  await page.getByRole('searchbox', { name: 'Search by name or service' }).pressSequentially('STRI', { delay: 30 });
+  await expect.poll(() => rowNames(page)).toEqual(['stripe_live_key', 'stripe_test_key']);
+  await expect(page).toHaveURL(/\?q=STRI$/);
+  // Service names match too: "slack" is the service of slack_alerts.
+  await page.getByRole('searchbox').fill('slack');
+  await expect.poll(() => rowNames(page)).toEqual(['slack_alerts']);
+});
+
+test('type and status chips filter the rows and show counts', async ({ page, loginAs }) => {
+  const { org } = await seeded(loginAs);
+  await page.goto(`/orgs/${org.slug}/credentials`);
+  const types = page.getByRole('group', { name: 'Filter by type' });
+  const statuses = page.getByRole('group', { name: 'Filter by status' });
+  await expect(types.getByRole('link', { name: /API key\s*3/ })).toBeVisible();
+  await types.getByRole('link', { name: /API key/ }).click();
+  await expect.poll(() => rowNames(page)).toEqual(['openai_research', 'stripe_live_key', 'stripe_test_key']);
+  await expect(page).toHaveURL(/type=api_key/);
+  await statuses.getByRole('link', { name: /Expired/ }).click();
+  await expect.poll(() => rowNames(page)).toEqual(['stripe_test_key']);
+  await expect(page).toHaveURL(/type=api_key&status=expired/);
+  await expect(page.getByRole('row', { name: /stripe_test_key/ })).toContainText('Expired');
+});
+
+test('the summary strip links filter to what needs attention', async ({ page, loginAs }) => {
+  const { org } = await seeded(loginAs);
+  await page.goto(`/orgs/${org.slug}/credentials`);
+  const summary = page.getByRole('navigation', { name: 'Summary' });
+  await summary.getByRole('link', { name: '1 needs attention' }).click();
+  await expect.poll(() => rowNames(page)).toEqual(['openai_research']);
+  await summary.getByRole('link', { name: '1 expired' }).click();
+  await expect.poll(() => rowNames(page)).toEqual(['stripe_test_key']);
+});
+
+test('column headers sort on the server, and the sort survives reload and back', async ({ page, loginAs }) => {
+  const { org } = await seeded(loginAs);
+  await page.goto(`/orgs/${org.slug}/credentials`);
+  const byName = ['gcp_billing_exporter', 'github_deploy_bot', 'openai_research', 'slack_alerts', 'smtp_relay', 'stripe_live_key', 'stripe_test_key'];
+  await expect.poll(() => rowNames(page)).toEqual(byName);
+  await page.getByRole('columnheader', { name: /Name/ }).getByRole('link').click();
+  await expect(page).toHaveURL(/sort=-name/);
+  await expect.poll(() => rowNames(page)).toEqual([...byName].reverse());
+  await expect(page.getByRole('columnheader', { name: /Name/ })).toHaveAttribute('aria-sort', 'descending');
+
+  await page.getByRole('columnheader', { name: /Last used/ }).getByRole('link').click();
+  await expect(page).toHaveURL(/sort=-lastUsed/);
+  // Newest use first; never-used rows last.
+  await expect.poll(async () => (await rowNames(page)).slice(0, 3)).toEqual(['github_deploy_bot', 'stripe_live_key', 'openai_research']);
+
+  await page.reload();
+  await expect.poll(async () => (await rowNames(page)).slice(0, 3)).toEqual(['github_deploy_bot', 'stripe_live_key', 'openai_research']);
+  await page.goBack();
+  await expect(page).toHaveURL(/sort=-name/);
+  await expect.poll(() => rowNames(page)).toEqual([...byName].reverse());
+});
+
+test('search, filters and page size survive reload and back', async ({ page, loginAs }) => {
+  const { org } = await seeded(loginAs);
+  await page.goto(`/orgs/${org.slug}/credentials?type=api_key&size=25`);
+  await expect.poll(() => rowNames(page)).toHaveLength(3);
+  await page.getByRole('searchbox').fill('openai');
+  await page.getByRole('searchbox').press('Enter');
+  await expect(page).toHaveURL(/q=openai/);
+  await expect.poll(() => rowNames(page)).toEqual(['openai_research']);
+  await page.reload();
+  await expect(page.getByRole('searchbox')).toHaveValue('openai');
+  await expect.poll(() => rowNames(page)).toEqual(['openai_research']);
+  await expect(page.getByRole('link', { name: '25 rows per page' })).toHaveAttribute('aria-current', 'true');
+  await page.getByRole('link', { name: 'Clear filters' }).first().click();
+  await expect.poll(() => rowNames(page)).toHaveLength(7);
+  await page.goBack();
+  await expect(page.getByRole('searchbox')).toHaveValue('openai');
+  await expect.poll(() => rowNames(page)).toEqual(['openai_research']);
+});
+
+test('the first page renders and filters without JavaScript', async ({ browser, loginAs, page }) => {
+  const { org } = await seeded(loginAs);
+  const context = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+  const noJs = await context.newPage();
+  await noJs.goto(`/orgs/${org.slug}/credentials`);
+  await expect(noJs.locator('tbody tr')).toHaveCount(7);
+  await noJs.getByRole('searchbox').fill('smtp');
+  await noJs.getByRole('searchbox').press('Enter');
+  await expect(noJs).toHaveURL(/q=smtp/);
+  await expect(noJs.locator('tbody tr')).toHaveCount(1);
+  await noJs.getByRole('link', { name: 'smtp_relay' }).click();
+  await expect(noJs.getByRole('heading', { level: 1, name: 'smtp_relay' })).toBeVisible();
+  await context.close();
+});
+
+test('an empty organization offers an add button per type; a search with no match says so', async ({ page, loginAs }) => {
+  const { org } = await loginAs();
+  await page.goto(`/orgs/${org.slug}/credentials`);
+  await expect(page.getByRole('heading', { name: 'No credentials yet' })).toBeVisible();
+  for (const [label, type] of [['Add API key', 'api_key'], ['Add OAuth connection', 'oauth'], ['Add password', 'password'], ['Add file', 'file']]) {
+    await expect(page.getByRole('link', { name: label })).toHaveAttribute('href', `/orgs/${org.slug}/credentials/new?type=${type}`);
+  }
+  await expectNoSeriousA11yViolations(page);
+  await screenshot(page, 'credentials-empty');
+
+  const seededOrg = await seeded(loginAs);
+  await page.goto(`/orgs/${seededOrg.org.slug}/credentials?q=zzz-nothing`);
+  await expect(page.getByRole('heading', { name: 'No credentials match' })).toBeVisible();
+  await expectNoSeriousA11yViolations(page);
+  await screenshot(page, 'credentials-no-results');
+  await page.getByRole('button', { name: 'Clear filters' }).or(page.getByRole('link', { name: 'Clear filters' }).last()).click();
+  await expect(page.locator('tbody tr')).toHaveCount(7);
+});
+
+test('keyboard: arrow keys move between rows and Enter opens one; a row click opens the detail', async ({ page, loginAs }) => {
+  const { org, ids } = await seeded(loginAs);
+  await page.goto(`/orgs/${org.slug}/credentials`);
+  await page.getByRole('link', { name: 'gcp_billing_exporter' }).focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByRole('link', { name: 'github_deploy_bot' })).toBeFocused();
+  await page.keyboard.press('End');
+  await expect(page.getByRole('link', { name: 'stripe_test_key' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(new RegExp(`/credentials/${ids.stripe_test_key}$`));
+  await page.goBack();
+  await page.getByRole('row', { name: /smtp_relay/ }).getByRole('cell').nth(1).click();
+  await expect(page).toHaveURL(new RegExp(`/credentials/${ids.smtp_relay}$`));
+});
+
+test('the status reason and the exact time show on focus', async ({ page, loginAs }) => {
+  const { org } = await seeded(loginAs);
+  await page.goto(`/orgs/${org.slug}/credentials`);
+  const row = page.getByRole('row', { name: /openai_research/ });
+  await row.getByText('Needs attention').focus();
+  await expect(page.getByRole('tooltip')).toContainText('The service rejected the key (401) on last use');
+  await row.locator('time').first().focus();
+  await expect(page.getByRole('tooltip')).toContainText(/UTC/);
+});
+
+test('the table looks right, passes axe, and fits 375 px', async ({ page, loginAs }) => {
+  const { org } = await seeded(loginAs);
+  await page.goto(`/orgs/${org.slug}/credentials`);
+  await expect(page.locator('tbody tr')).toHaveCount(7);
+  await expectNoSeriousA11yViolations(page);
+  await screenshot(page, 'credentials-table');
+
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.reload();
+  await expect(page.locator('tbody tr')).toHaveCount(7);
+  const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+  await expect(page.getByRole('columnheader', { name: /Status/ })).toBeVisible();
+  await expect(page.getByRole('columnheader', { name: /Expires/ })).toBeHidden();
+  await screenshot(page, 'credentials-table-mobile');
+});
+
+test.describe('detail view', () => {
+  test('OAuth: account, scopes as chips, refresh time, pending connect buttons', async ({ page, loginAs }) => {
+    const { org, ids } = await seeded(loginAs);
+    await page.goto(`/orgs/${org.slug}/credentials/${ids.github_deploy_bot}`);
+    await expect(page.getByRole('heading', { level: 1, name: 'github_deploy_bot' })).toBeVisible();
+    const details = page.locator('dl');
+    for (const label of ['Type', 'Service', 'Description', 'Account', 'Last refreshed', 'Scopes', 'Created by', 'Created', 'Last used', 'Expires']) {
+      await expect(details.locator('dt', { hasText: new RegExp(`^${label}$`) })).toBeVisible();
+    }
+    await expect(details).toContainText('acme-release-bot');
+    await expect(page.getByRole('list', { name: 'Scopes' }).getByRole('listitem')).toHaveText(['repo', 'read:org']);
+    await expect(details).toContainText('Ada Lovelace');
+    await expect(details).toContainText('3 min ago');
+    await expect(page.getByRole('button', { name: /Reconnect/ })).toBeDisabled();
+    await expect(page.getByRole('button', { name: /Disconnect/ })).toBeDisabled();
+    await expect(page.getByRole('link', { name: 'Edit' })).toHaveAttribute('href', `/orgs/${org.slug}/credentials/${ids.github_deploy_bot}/edit`);
+    await expectNoSeriousA11yViolations(page);
+    await screenshot(page, 'credential-detail-oauth');
+  });
+
+  test('API key: status reason, reveal, replace, edit and delete', async ({ page, loginAs }) => {
+    const { org, ids } = await seeded(loginAs);
+    const base = `/orgs/${org.slug}/credentials/${ids.openai_research}`;
+    await page.goto(base);
+    await expect(page.getByTestId('status-reason')).toHaveText('The service rejected the key (401) on last use');
+    await expect(page.locator('dl')).toContainText('OpenAI');
+    await expect(page.locator('dl')).toContainText('No expiry');
+    await expect(page.getByRole('link', { name: 'Reveal' })).toHaveAttribute('href', `${base}/reveal`);
+    await expect(page.getByRole('link', { name: 'Replace value' })).toHaveAttribute('href', `${base}/replace`);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog).toContainText('Delete “openai_research”?');
+    const confirm = dialog.getByRole('button', { name: 'Delete credential' });
+    await expect(confirm).toBeDisabled();
+    await dialog.getByLabel(/to confirm/).fill('openai_research');
+    await expect(confirm).toBeEnabled();
+    await expectNoSeriousA11yViolations(page);
+    await screenshot(page, 'credential-detail-delete-dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
+    await screenshot(page, 'credential-detail-api-key');
+  });
+
+  test('password: the username, never the password', async ({ page, loginAs }) => {
+    const { org, ids } = await seeded(loginAs);
+    await page.goto(`/orgs/${org.slug}/credentials/${ids.smtp_relay}`);
+    await expect(page.locator('dl dt', { hasText: 'Username' })).toBeVisible();
+    await expect(page.locator('dl')).toContainText('mailer@acme.example');
+    await expect(page.locator('dl')).toContainText('Never');
+    await expectNoSeriousA11yViolations(page);
+    await screenshot(page, 'credential-detail-password');
+  });
+
+  test('file: name, size and detected kind; download and upload actions', async ({ page, loginAs }) => {
+    const { org, ids } = await seeded(loginAs);
+    const base = `/orgs/${org.slug}/credentials/${ids.gcp_billing_exporter}`;
+    await page.goto(base);
+    const details = page.locator('dl');
+    await expect(details).toContainText('billing-exporter.json');
+    await expect(details).toContainText('2.3 KB (2,345 bytes)');
+    await expect(details).toContainText('Google Cloud service-account key');
+    await expect(page.getByRole('link', { name: 'Upload new file' })).toHaveAttribute('href', `${base}/replace`);
+    await expect(page.getByRole('link', { name: 'Download' })).toHaveAttribute('href', `${base}/reveal`);
+    await expectNoSeriousA11yViolations(page);
+    await screenshot(page, 'credential-detail-file');
+
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.reload();
+    const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+    await screenshot(page, 'credential-detail-file-mobile');
+  });
+
+  test('a viewer sees the details without management actions', async ({ page, loginAs }) => {
+    const { ids, org } = await seeded(loginAs);
+    const { addMembership, createUser, signIn } = await import('./fixtures');
+    const { user: viewer } = await createUser({ org: false });
+    await addMembership(viewer.id, org.id, 'viewer');
+    await page.context().clearCookies();
+    await signIn(page.context(), viewer);
+    await page.goto(`/orgs/${org.slug}/credentials/${ids.stripe_live_key}`);
+    await expect(page.getByRole('heading', { level: 1, name: 'stripe_live_key' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Delete' })).toHaveCount(0);
+    await expect(page.getByRole('link', { name: 'Reveal' })).toHaveCount(0);
+  });
+
+  test('an unknown or malformed id answers 404', async ({ page, loginAs }) => {
+    const { org } = await loginAs();
+    const missing = await page.goto(`/orgs/${org.slug}/credentials/00000000-0000-4000-8000-000000000000`);
+    expect(missing?.status()).toBe(404);
+    const malformed = await page.goto(`/orgs/${org.slug}/credentials/not-a-uuid`);
+    expect(malformed?.status()).toBe(404);
+  });
+});
