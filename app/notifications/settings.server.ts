@@ -1,28 +1,10 @@
 // Notification settings of an organization: webhook URL, signing secret (rotated, shown once) and warning window.
-import { z } from 'zod';
 import { recordAudit, type AuditContext } from '~/audit/audit.server';
 import { prisma } from '~/db.server';
+import type { NotificationSettingsInput } from './settings';
 import { assertPublicWebhookUrl, rotateWebhookSecret } from './webhooks.server';
 
-export const NotificationSettingsSchema = z.object({
-  webhookUrl: z
-    .string()
-    .trim()
-    .max(2048, 'At most 2048 characters')
-    .optional()
-    .transform((v) => (v ? v : null))
-    .pipe(
-      z
-        .url({ protocol: /^https?$/, message: 'Enter an http(s) URL, or leave empty to turn webhooks off' })
-        .nullable(),
-    ),
-  warningWindowDays: z.coerce
-    .number({ message: 'Enter a number of days' })
-    .int('Whole days only')
-    .min(1, 'At least 1 day')
-    .max(90, 'At most 90 days'),
-});
-export type NotificationSettingsInput = z.infer<typeof NotificationSettingsSchema>;
+export { NotificationSettingsSchema, type NotificationSettingsInput } from './settings';
 
 export interface NotificationSettingsView {
   webhookUrl: string | null;

@@ -8,10 +8,11 @@ import { prisma } from '~/db.server';
 import { logger } from '~/logger.server';
 import { createQueue } from '~/queue/queue.server';
 import { openSecret, sealSecret } from '~/vault/vault.server';
+import { SIGNATURE_HEADER } from './settings';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 export const WEBHOOK_JOB = 'deliver';
-export const SIGNATURE_HEADER = 'Latchkey-Signature';
+export { SIGNATURE_HEADER };
 export const WEBHOOK_SECRET_FIELD = 'webhook_secret';
 const DELIVERY_TIMEOUT_MS = 10_000;
 

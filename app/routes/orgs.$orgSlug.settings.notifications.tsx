@@ -8,13 +8,8 @@ import { CopyButton } from '~/components/copy-button';
 import { Button } from '~/components/ui/button';
 import { Card } from '~/components/ui/card';
 import { Field } from '~/components/ui/field';
-import {
-  getNotificationSettings,
-  NotificationSettingsSchema,
-  rotateSigningSecret,
-  updateNotificationSettings,
-} from '~/notifications/settings.server';
-import { SIGNATURE_HEADER } from '~/notifications/webhooks.server';
+import { NotificationSettingsSchema, SIGNATURE_HEADER } from '~/notifications/settings';
+import { getNotificationSettings, rotateSigningSecret, updateNotificationSettings } from '~/notifications/settings.server';
 import { requireMembership } from '~/orgs/membership.server';
 import { hasRole } from '~/orgs/roles';
 
