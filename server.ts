@@ -96,6 +96,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       await stopped;
       clearInterval(sweeper);
       await vite?.close();
+      // Uses the proxy buffered go to the store before the connections close.
+      const { closeUsageStore } = await import('~/usage/store.server');
+      await closeUsageStore();
       const { closeQueues } = await import('~/queue/queue.server');
       await closeQueues();
       if (env.DATABASE_URL) {

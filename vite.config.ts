@@ -16,5 +16,7 @@ const isVitest = Boolean(process.env.VITEST);
 export default defineConfig({
   plugins: [tailwindcss(), !isVitest && remix({ ...remixConfig }), tsconfigPaths()],
   server: { hmr: process.env.NODE_ENV !== 'test' },
+  // A native addon: Vite's dev-mode dependency optimiser must leave it to Node.
+  optimizeDeps: { exclude: ['@node-rs/argon2'] },
   build: { target: 'es2022' },
 });
