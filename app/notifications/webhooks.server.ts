@@ -8,12 +8,13 @@ import { prisma } from '~/db.server';
 import { logger } from '~/logger.server';
 import { createQueue } from '~/queue/queue.server';
 import { openSecret, sealSecret } from '~/vault/vault.server';
+import { WEBHOOK_SECRET_FIELD } from '~/vault/sealed-fields';
 import { SIGNATURE_HEADER } from './settings';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 export const WEBHOOK_JOB = 'deliver';
 export { SIGNATURE_HEADER };
-export const WEBHOOK_SECRET_FIELD = 'webhook_secret';
+export { WEBHOOK_SECRET_FIELD };
 const DELIVERY_TIMEOUT_MS = 10_000;
 
 /** Ids only: the worker loads the event from the audit log and the URL and secret from the organization. */

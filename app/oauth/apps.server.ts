@@ -7,12 +7,13 @@ import { prisma } from '~/db.server';
 import { Prisma } from '~/generated/prisma/client';
 import { hasRole } from '~/orgs/roles';
 import { openSecret, readCredentialSecret, sealSecret, type Db } from '~/vault/vault.server';
+import { OAUTH_APP_CLIENT_SECRET_FIELD } from '~/vault/sealed-fields';
 import { platformApp } from './config.server';
 import { OAuthError } from './errors';
 import { getProvider, isOAuthProviderId, OAUTH_PROVIDERS, type OAuthProviderId, type ProviderEndpoints } from './providers.server';
 import type { ClientCredentials } from './token-endpoint.server';
 
-export const CLIENT_SECRET_FIELD = 'client_secret';
+export const CLIENT_SECRET_FIELD = OAUTH_APP_CLIENT_SECRET_FIELD;
 /** Pasted tokens keep their own client credentials as sealed credential secrets. */
 export const PASTED_CLIENT_ID_FIELD = 'oauth_client_id';
 export const PASTED_CLIENT_SECRET_FIELD = 'oauth_client_secret';

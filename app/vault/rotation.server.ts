@@ -5,7 +5,8 @@ import { dataKeyAad } from './envelope.server';
 import { isVaultError, VaultError } from './errors';
 import { getKeyWrapper } from './key-wrapper.server';
 import { insertDataKey } from './keyring.server';
-import { openSecret, sealSecretWithVersion } from './seal.server';
+import { openSecret, sealSecretWithVersion, type SecretLocation } from './seal.server';
+import { OAUTH_APP_CLIENT_SECRET_FIELD, WEBHOOK_SECRET_FIELD } from './sealed-fields';
 
 export interface MasterRotationReport {
   activeMasterKeyId: string;
@@ -223,6 +224,12 @@ export async function reencryptOrganizationSecrets(
     cursor = { credentialId: last.credentialId, field: last.field };
   }
 
+  // The other sealed columns: the organization's OAuth app client secrets and its webhook signing secret.
+  const extras = await reencryptSealedColumns(organizationId, active);
+  reencrypted += extras.reencrypted;
+  skipped += extras.skipped;
+  failed += extras.failed;
+
   const usage = await secretVersionUsage(organizationId);
   const remaining = usage.filter((u) => u.keyVersion < active).reduce((n, u) => n + u.count, 0);
   return {
@@ -236,13 +243,76 @@ export async function reencryptOrganizationSecrets(
   };
 }
 
-/** How many secrets of the organization each data-key version seals. */
-export async function secretVersionUsage(organizationId: string): Promise<Array<{ keyVersion: number; count: number }>> {
-  const groups = await prisma.credentialSecret.groupBy({
-    by: ['keyVersion'],
-    where: { credential: { organizationId } },
-    _count: { _all: true },
-    orderBy: { keyVersion: 'asc' },
+type Tally = { reencrypted: number; skipped: number; failed: number };
+
+/** Opens a sealed value under its old version and seals it under `active`; undefined (logged) when it cannot be opened. */
+async function resealed(location: SecretLocation, ciphertext: Uint8Array, keyVersion: number, active: number): Promise<Buffer | undefined> {
+  let plain: Buffer | undefined;
+  try {
+    plain = await openSecret({ ...location, ciphertext, keyVersion });
+    return (await sealSecretWithVersion(location, plain, active)).ciphertext;
+  } catch (error) {
+    if (!isVaultError(error)) throw error;
+    logger.error({ organizationId: location.organizationId, field: location.field, reason: error.code }, 'could not re-encrypt a secret');
+    return undefined;
+  } finally {
+    plain?.fill(0);
+  }
+}
+
+/**
+ * Re-encrypts OAuthApp.clientSecret and Organization.webhookSecret rows below the active version,
+ * each a compare-and-set on the old version and ciphertext (a concurrent rotation of that secret wins).
+ */
+async function reencryptSealedColumns(organizationId: string, active: number): Promise<Tally> {
+  const tally: Tally = { reencrypted: 0, skipped: 0, failed: 0 };
+  const count = (n: number) => (n === 1 ? tally.reencrypted++ : tally.skipped++);
+  const apps = await prisma.oAuthApp.findMany({
+    where: { organizationId, clientSecretKeyVersion: { lt: active }, clientSecret: { not: null } },
+    select: { id: true, clientSecret: true, clientSecretKeyVersion: true },
   });
-  return groups.map((g) => ({ keyVersion: g.keyVersion, count: g._count._all }));
+  for (const app of apps) {
+    const location = { organizationId, credentialId: app.id, field: OAUTH_APP_CLIENT_SECRET_FIELD };
+    const ciphertext = await resealed(location, app.clientSecret!, app.clientSecretKeyVersion!, active);
+    if (!ciphertext) {
+      tally.failed++;
+      continue;
+    }
+    const { count: n } = await prisma.oAuthApp.updateMany({
+      where: { id: app.id, clientSecretKeyVersion: app.clientSecretKeyVersion, clientSecret: { equals: app.clientSecret } },
+      data: { clientSecret: new Uint8Array(ciphertext), clientSecretKeyVersion: active },
+    });
+    count(n);
+  }
+  const org = await prisma.organization.findUnique({
+    where: { id: organizationId },
+    select: { webhookSecret: true, webhookSecretKeyVersion: true },
+  });
+  if (org?.webhookSecret && org.webhookSecretKeyVersion !== null && org.webhookSecretKeyVersion < active) {
+    const location = { organizationId, credentialId: organizationId, field: WEBHOOK_SECRET_FIELD };
+    const ciphertext = await resealed(location, org.webhookSecret, org.webhookSecretKeyVersion, active);
+    if (!ciphertext) tally.failed++;
+    else {
+      const { count: n } = await prisma.organization.updateMany({
+        where: { id: organizationId, webhookSecretKeyVersion: org.webhookSecretKeyVersion, webhookSecret: { equals: org.webhookSecret } },
+        data: { webhookSecret: new Uint8Array(ciphertext), webhookSecretKeyVersion: active },
+      });
+      count(n);
+    }
+  }
+  return tally;
+}
+
+/** How many secrets of the organization (credential secrets, OAuth app client secrets, the webhook secret) each data-key version seals. */
+export async function secretVersionUsage(organizationId: string): Promise<Array<{ keyVersion: number; count: number }>> {
+  const rows = await prisma.$queryRaw<Array<{ keyVersion: number; count: number }>>`
+    SELECT "keyVersion", count(*)::int AS count FROM (
+      SELECT s."keyVersion" FROM "CredentialSecret" s JOIN "Credential" c ON c.id = s."credentialId" WHERE c."organizationId" = ${organizationId}::uuid
+      UNION ALL
+      SELECT "clientSecretKeyVersion" FROM "OAuthApp" WHERE "organizationId" = ${organizationId}::uuid AND "clientSecretKeyVersion" IS NOT NULL
+      UNION ALL
+      SELECT "webhookSecretKeyVersion" FROM "Organization" WHERE id = ${organizationId}::uuid AND "webhookSecretKeyVersion" IS NOT NULL
+    ) v("keyVersion")
+    GROUP BY "keyVersion" ORDER BY "keyVersion"`;
+  return rows;
 }

@@ -7,7 +7,9 @@ import { isVaultError, type VaultErrorCode } from './errors';
 import { getKeyWrapper, LocalKeyWrapper, setKeyWrapper, type KeyWrapper } from './key-wrapper.server';
 import { clearDataKeyCache, configureDataKeyCache, dataKeyCacheSize, peekCachedDataKey } from './keyring.server';
 import { reencryptOrganizationJob } from './reencrypt.job.server';
-import { reencryptOrganizationSecrets, rotateOrganizationKey, type EnqueueReencrypt } from './rotation.server';
+import { reencryptOrganizationSecrets, rotateOrganizationKey, secretVersionUsage, type EnqueueReencrypt } from './rotation.server';
+import { OAUTH_APP_CLIENT_SECRET_FIELD, WEBHOOK_SECRET_FIELD } from './sealed-fields';
+import { rotateWebhookSecret } from '~/notifications/webhooks.server';
 import { openSecret, sealSecret } from './seal.server';
 import { readCredentialSecret, writeCredentialSecrets } from './secrets.server';
 import { createTestCredential, createTestOrganization } from './test-helpers';
@@ -313,6 +315,34 @@ describe('organization key rotation', () => {
     expect(row.keyVersion).toBe(2);
     expect((await readCredentialSecret(org.id, credentialId, 'key')).toString()).toBe('queued');
     await job?.remove();
+  });
+
+  it('re-encryption also moves OAuth app client secrets and the webhook signing secret, which stay readable', async () => {
+    const org = await createTestOrganization();
+    const appId = crypto.randomUUID();
+    const appLocation = { organizationId: org.id, credentialId: appId, field: OAUTH_APP_CLIENT_SECRET_FIELD };
+    const sealedApp = await sealSecret({ ...appLocation, plaintext: 'app-client-secret-plain' });
+    await prisma.oAuthApp.create({
+      data: {
+        id: appId, organizationId: org.id, provider: 'custom', name: 'Local', clientId: 'client',
+        clientSecret: new Uint8Array(sealedApp.ciphertext), clientSecretKeyVersion: sealedApp.keyVersion,
+        authorizationUrl: 'https://auth.example.test/authorize', tokenUrl: 'https://auth.example.test/token', scopes: [], clientAuth: 'basic',
+      },
+    });
+    const webhookPlain = await rotateWebhookSecret(org.id);
+    await rotateOrganizationKey(org.slug, { enqueue: noEnqueue });
+    expect(await secretVersionUsage(org.id)).toEqual([{ keyVersion: 1, count: 2 }]);
+
+    const report = await reencryptOrganizationSecrets(org.id);
+    expect(report).toMatchObject({ reencrypted: 2, failed: 0, remaining: 0, versionsInUse: [2] });
+    clearDataKeyCache();
+    const app = await prisma.oAuthApp.findUniqueOrThrow({ where: { id: appId } });
+    expect(app.clientSecretKeyVersion).toBe(2);
+    expect((await openSecret({ ...appLocation, ciphertext: app.clientSecret!, keyVersion: 2 })).toString()).toBe('app-client-secret-plain');
+    const orgRow = await prisma.organization.findUniqueOrThrow({ where: { id: org.id } });
+    expect(orgRow.webhookSecretKeyVersion).toBe(2);
+    const webhook = await openSecret({ organizationId: org.id, credentialId: org.id, field: WEBHOOK_SECRET_FIELD, ciphertext: orgRow.webhookSecret!, keyVersion: 2 });
+    expect(webhook.toString()).toBe(webhookPlain);
   });
 
   it('an unknown slug is not_found', async () => {
