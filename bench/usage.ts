@@ -81,7 +81,8 @@ async function run() {
   await closeUsageStore();
   const usesPerS = Math.round(USES / seconds);
   console.log(`backend=${backend} uses=${USES} concurrency=${CONCURRENCY} record_seconds=${seconds.toFixed(2)}`);
-  console.log(`flush: ${report.statements} statement(s) in ${flushMs.toFixed(0)} ms; credentials=${report.credentials} agents=${report.agents} agent_credential_pairs=${report.pairs}`);
+  console.log(`flush: ${report.statements} last-used statement(s) in ${flushMs.toFixed(0)} ms; credentials=${report.credentials} agents=${report.agents} agent_credential_pairs=${report.pairs}`);
+  console.log(`audit: ${report.auditEvents} credential.used rows (one per agent and credential in the window) in ${report.auditStatements} statement(s)`);
   console.log(`database: ${used}/${CREDENTIALS} credentials and ${agents}/${AGENTS} agents have lastUsedAt`);
   if (used !== CREDENTIALS || agents !== AGENTS) throw new Error('the flush did not write every credential and agent');
   console.log(`RESULT usage uses_per_s=${usesPerS} statements_per_flush=${report.statements} target_uses_per_s=20000`);

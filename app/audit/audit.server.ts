@@ -109,43 +109,62 @@ const AUDIT_LOCK_NAMESPACE = 'latchkey.audit';
  * change, so the change and its audit row commit or roll back together.
  */
 export async function recordAudit(tx: Prisma.TransactionClient, event: AuditEventInput) {
+  const [created] = await recordAuditBatch(tx, event.organizationId, [event]);
+  return created!;
+}
+
+/**
+ * Appends several events of one organization under one lock: one read of the chain's head, the
+ * hashes chained in memory, one INSERT. The usage flush audits a window's agent uses with it.
+ */
+export async function recordAuditBatch(
+  tx: Prisma.TransactionClient,
+  organizationId: string,
+  events: ReadonlyArray<Omit<AuditEventInput, 'organizationId'>>,
+) {
   if (!(TX_SCOPE in tx)) {
     // Outside a transaction the advisory lock would be released at once and seqs could collide.
     throw new Error('recordAudit must be called with a transaction client');
   }
-  const { details, stripped } = sanitizeAuditDetails(event.details);
-  if (stripped.length > 0) {
-    logger.warn({ action: event.action, strippedKeys: stripped }, 'secret-looking keys removed from audit details');
-  }
+  if (events.length === 0) return [];
 
   // One writer per organization at a time: the lock lasts until this transaction ends.
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${AUDIT_LOCK_NAMESPACE}), hashtext(${event.organizationId}))`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${AUDIT_LOCK_NAMESPACE}), hashtext(${organizationId}))`;
   const previous = await tx.auditEvent.findFirst({
-    where: { organizationId: event.organizationId },
+    where: { organizationId },
     orderBy: { seq: 'desc' },
     select: { seq: true, hash: true },
   });
-
-  const fields: HashedFields = {
-    organizationId: event.organizationId,
-    seq: (previous?.seq ?? 0) + 1,
-    actorType: event.context.actor.type,
-    actorId: event.context.actor.id ?? null,
-    actorLabel: event.context.actor.label,
-    action: event.action,
-    targetType: event.targetType ?? null,
-    targetId: event.targetId ?? null,
-    credentialId: event.credentialId ?? null,
-    ip: event.context.ip,
-    userAgent: event.context.userAgent,
-    details,
-    // Set here (ms precision, as the column stores) so the hashed time is exactly the stored one.
-    createdAt: new Date(),
-    prevHash: previous?.hash ?? GENESIS_HASH,
-  };
-  return tx.auditEvent.create({
-    data: { ...fields, details: details as Prisma.InputJsonObject, hash: computeAuditHash(fields) },
+  let seq = previous?.seq ?? 0;
+  let prevHash = previous?.hash ?? GENESIS_HASH;
+  // Set here (ms precision, as the column stores) so the hashed time is exactly the stored one.
+  const createdAt = new Date();
+  const rows = events.map((event) => {
+    const { details, stripped } = sanitizeAuditDetails(event.details);
+    if (stripped.length > 0) {
+      logger.warn({ action: event.action, strippedKeys: stripped }, 'secret-looking keys removed from audit details');
+    }
+    const fields: HashedFields = {
+      organizationId,
+      seq: ++seq,
+      actorType: event.context.actor.type,
+      actorId: event.context.actor.id ?? null,
+      actorLabel: event.context.actor.label,
+      action: event.action,
+      targetType: event.targetType ?? null,
+      targetId: event.targetId ?? null,
+      credentialId: event.credentialId ?? null,
+      ip: event.context.ip,
+      userAgent: event.context.userAgent,
+      details,
+      createdAt,
+      prevHash,
+    };
+    const hash = computeAuditHash(fields);
+    prevHash = hash;
+    return { ...fields, details: details as Prisma.InputJsonObject, hash };
   });
+  return tx.auditEvent.createManyAndReturn({ data: rows });
 }
 
 export type AuditVerification =

@@ -8,22 +8,11 @@ import { auditFilterFromUrl, auditSearchParams } from '~/audit/page-filters.serv
 import { Button } from '~/components/ui/button';
 import { Card, EmptyState, PageHeader } from '~/components/ui/card';
 import { ErrorList, Input, Label, Select } from '~/components/ui/field';
+import { actionLabel } from '~/audit/labels';
 import { prisma } from '~/db.server';
 import { requireMembership } from '~/orgs/membership.server';
 
 export const meta: MetaFunction = () => [{ title: 'Audit log · Latchkey' }];
-
-const ACTION_LABELS: Record<string, string> = {
-  'credential.create': 'Created credential',
-  'credential.update': 'Edited credential',
-  'credential.replace_secret': 'Replaced value',
-  'credential.delete': 'Deleted credential',
-  'credential.reveal': 'Revealed value',
-};
-
-function actionLabel(action: string): string {
-  return ACTION_LABELS[action] ?? action.replace(/[._]/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
-}
 
 /** A one-line, secret-free summary of an event's details (the details never hold secrets). */
 function summarize(event: AuditEventView): string {
@@ -45,6 +34,7 @@ function summarize(event: AuditEventView): string {
   if (typeof details.fileName === 'string') parts.push(String(details.fileName));
   if (typeof details.version === 'number') parts.push(`version ${details.version}`);
   if (Array.isArray(details.fields) && event.action === 'credential.reveal') parts.push(`fields: ${details.fields.join(', ')}`);
+  if (event.action === 'credential.used' && typeof details.uses === 'number') parts.push(`${details.uses} request${details.uses === 1 ? '' : 's'}`);
   if (parts.length === 0) {
     for (const [key, value] of Object.entries(details)) {
       if (key === 'name' || value === null || typeof value === 'object') continue;

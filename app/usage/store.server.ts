@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Prisma } from '~/generated/prisma/client';
+import { recordAuditBatch } from '~/audit/audit.server';
 import { prisma } from '~/db.server';
 import { logger } from '~/logger.server';
 import { queueConnection } from '~/queue/queue.server';
@@ -10,12 +11,21 @@ import { queueConnection } from '~/queue/queue.server';
 export interface UsageWindow {
   credentials: Map<string, number>;
   agents: Map<string, number>;
-  pairs: Map<string, { agentId: string; credentialId: string; at: number; count: number }>;
+  /** Per (agent, credential): newest use, how many, and the address of the newest request (audited per window). */
+  pairs: Map<string, UsagePair>;
+}
+
+export interface UsagePair {
+  agentId: string;
+  credentialId: string;
+  at: number;
+  count: number;
+  ip: string | null;
 }
 
 export interface UsageStore {
   kind: 'redis' | 'postgres';
-  record(credentialId: string, agentId: string | null, at: number): Promise<void>;
+  record(credentialId: string, agentId: string | null, at: number, ip?: string | null): Promise<void>;
   /** Moves everything recorded so far into PostgreSQL; returns how many rows of each table it wrote and the statements run. */
   flush(): Promise<FlushReport>;
   close(): Promise<void>;
@@ -25,8 +35,17 @@ export interface FlushReport {
   credentials: number;
   agents: number;
   pairs: number;
+  /** Statements that wrote last-used times (one per window). */
   statements: number;
+  /** `credential.used` audit rows written (one per agent and credential per window), and the statements that took. */
+  auditEvents: number;
+  auditStatements: number;
 }
+
+const EMPTY_REPORT: FlushReport = { credentials: 0, agents: 0, pairs: 0, statements: 0, auditEvents: 0, auditStatements: 0 };
+
+/** The audit action of agent use (one row per agent and credential per flush window). */
+export const USE_AUDIT_ACTION = 'credential.used';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -34,7 +53,7 @@ export function emptyWindow(): UsageWindow {
   return { credentials: new Map(), agents: new Map(), pairs: new Map() };
 }
 
-function addToWindow(w: UsageWindow, credentialId: string, agentId: string | null, at: number, count = 1) {
+function addToWindow(w: UsageWindow, credentialId: string, agentId: string | null, at: number, count = 1, ip: string | null = null) {
   if ((w.credentials.get(credentialId) ?? 0) < at) w.credentials.set(credentialId, at);
   if (!agentId) return;
   if ((w.agents.get(agentId) ?? 0) < at) w.agents.set(agentId, at);
@@ -42,8 +61,11 @@ function addToWindow(w: UsageWindow, credentialId: string, agentId: string | nul
   const pair = w.pairs.get(key);
   if (pair) {
     pair.count += count;
-    if (pair.at < at) pair.at = at;
-  } else w.pairs.set(key, { agentId, credentialId, at, count });
+    if (pair.at <= at) {
+      pair.at = at;
+      pair.ip = ip ?? pair.ip;
+    }
+  } else w.pairs.set(key, { agentId, credentialId, at, count, ip });
 }
 
 const msToTimestamp = (column: Prisma.Sql) => Prisma.sql`(to_timestamp(${column} / 1000.0) AT TIME ZONE 'UTC')::timestamp(3)`;
@@ -87,10 +109,44 @@ export function windowStatement(w: UsageWindow): Prisma.Sql {
     SELECT (SELECT count(*) FROM c)::int AS credentials, (SELECT count(*) FROM a)::int AS agents, (SELECT count(*) FROM p)::int AS pairs`;
 }
 
-async function writeWindow(w: UsageWindow): Promise<FlushReport> {
-  if (w.credentials.size === 0) return { credentials: 0, agents: 0, pairs: 0, statements: 0 };
-  const [row] = await prisma.$queryRaw<{ credentials: number; agents: number; pairs: number }[]>(windowStatement(w));
-  return { ...row!, statements: 1 };
+/**
+ * Agent use is audited once per agent and credential per window ("used 37 times, last at …, from …"):
+ * an audit row per request would put a database write back on the hot path. One lookup of the agents'
+ * names and organizations, then one chained batch insert per organization (recordAuditBatch).
+ */
+async function auditWindow(tx: Prisma.TransactionClient, w: UsageWindow): Promise<{ auditEvents: number; auditStatements: number }> {
+  const pairs = [...w.pairs.values()];
+  if (pairs.length === 0) return { auditEvents: 0, auditStatements: 0 };
+  const found = await tx.$queryRaw<{ agent_id: string; credential_id: string; organization_id: string; agent_name: string }[]>`
+    SELECT a.id AS agent_id, c.id AS credential_id, c."organizationId" AS organization_id, a.name AS agent_name
+    FROM unnest(${pairs.map((p) => p.agentId)}::uuid[], ${pairs.map((p) => p.credentialId)}::uuid[]) AS t(agent_id, credential_id)
+    JOIN "Agent" a ON a.id = t.agent_id JOIN "Credential" c ON c.id = t.credential_id AND c."organizationId" = a."organizationId"`;
+  const byOrg = new Map<string, Parameters<typeof recordAuditBatch>[2][number][]>();
+  for (const row of found) {
+    const pair = w.pairs.get(`${row.agent_id}:${row.credential_id}`)!;
+    const events = byOrg.get(row.organization_id) ?? [];
+    events.push({
+      context: { actor: { type: 'agent', id: row.agent_id, label: row.agent_name }, ip: pair.ip, userAgent: null },
+      action: USE_AUDIT_ACTION,
+      targetType: 'credential',
+      targetId: row.credential_id,
+      credentialId: row.credential_id,
+      details: { uses: pair.count, lastUsedAt: new Date(pair.at).toISOString() },
+    });
+    byOrg.set(row.organization_id, events);
+  }
+  let auditEvents = 0;
+  for (const [organizationId, events] of byOrg) auditEvents += (await recordAuditBatch(tx, organizationId, events)).length;
+  // The lookup, then per organization: the lock, the chain head and the insert.
+  return { auditEvents, auditStatements: 1 + byOrg.size * 3 };
+}
+
+/** Writes a window's last-used times and its use audit rows in one transaction. */
+async function writeWindow(w: UsageWindow, tx?: Prisma.TransactionClient): Promise<FlushReport> {
+  if (w.credentials.size === 0) return EMPTY_REPORT;
+  if (!tx) return prisma.$transaction((t) => writeWindow(w, t), { timeout: 60_000 });
+  const [row] = await tx.$queryRaw<{ credentials: number; agents: number; pairs: number }[]>(windowStatement(w));
+  return { ...row!, statements: 1, ...(await auditWindow(tx, w)) };
 }
 
 function sumReports(a: FlushReport, b: FlushReport): FlushReport {
@@ -99,6 +155,8 @@ function sumReports(a: FlushReport, b: FlushReport): FlushReport {
     agents: a.agents + b.agents,
     pairs: a.pairs + b.pairs,
     statements: a.statements + b.statements,
+    auditEvents: a.auditEvents + b.auditEvents,
+    auditStatements: a.auditStatements + b.auditStatements,
   };
 }
 
@@ -120,7 +178,7 @@ class RedisUsageStore implements UsageStore {
     this.flushingPattern = `${prefix}:usage:flushing:`;
   }
 
-  record(credentialId: string, agentId: string | null, at: number): Promise<void> {
+  record(credentialId: string, agentId: string | null, at: number, ip: string | null = null): Promise<void> {
     if (!UUID.test(credentialId) || (agentId !== null && !UUID.test(agentId))) return Promise.resolve();
     if (!this.batch) {
       const window = emptyWindow();
@@ -132,7 +190,7 @@ class RedisUsageStore implements UsageStore {
       });
       this.batch = { window, done };
     }
-    addToWindow(this.batch.window, credentialId, agentId, at);
+    addToWindow(this.batch.window, credentialId, agentId, at, 1, ip);
     return this.batch.done;
   }
 
@@ -140,7 +198,11 @@ class RedisUsageStore implements UsageStore {
     const fields: (string | number)[] = [];
     for (const [id, at] of w.credentials) fields.push(`c:${id}`, at);
     for (const [id, at] of w.agents) fields.push(`a:${id}`, at);
-    for (const p of w.pairs.values()) fields.push(`t:${p.agentId}:${p.credentialId}`, p.at);
+    for (const p of w.pairs.values()) {
+      fields.push(`t:${p.agentId}:${p.credentialId}`, p.at);
+      // The newest request's address; a concurrent writer may win the field, which is as good a "recent origin".
+      if (p.ip) fields.push(`o:${p.agentId}:${p.credentialId}`, p.ip);
+    }
     const multi = this.client.multi().hset(this.pendingKey, ...fields);
     for (const p of w.pairs.values()) multi.hincrby(this.pendingKey, `n:${p.agentId}:${p.credentialId}`, p.count);
     const results = await multi.exec();
@@ -164,7 +226,7 @@ class RedisUsageStore implements UsageStore {
       cursor = next;
       keys.push(...found);
     } while (cursor !== '0');
-    let report: FlushReport = { credentials: 0, agents: 0, pairs: 0, statements: 0 };
+    let report: FlushReport = EMPTY_REPORT;
     for (const key of keys) {
       const fields = await this.client.hgetall(key);
       report = sumReports(report, await writeWindow(parseRedisWindow(fields)));
@@ -181,7 +243,11 @@ class RedisUsageStore implements UsageStore {
 function parseRedisWindow(fields: Record<string, string>): UsageWindow {
   const w = emptyWindow();
   const counts = new Map<string, number>();
-  for (const [field, value] of Object.entries(fields)) if (field.startsWith('n:')) counts.set(field.slice(2), Number(value));
+  const origins = new Map<string, string>();
+  for (const [field, value] of Object.entries(fields)) {
+    if (field.startsWith('n:')) counts.set(field.slice(2), Number(value));
+    else if (field.startsWith('o:')) origins.set(field.slice(2), value);
+  }
   for (const [field, value] of Object.entries(fields)) {
     const at = Number(value);
     if (field.startsWith('c:')) {
@@ -193,7 +259,8 @@ function parseRedisWindow(fields: Record<string, string>): UsageWindow {
     } else if (field.startsWith('t:')) {
       const [agentId, credentialId] = field.slice(2).split(':');
       if (!agentId || !credentialId || !UUID.test(agentId) || !UUID.test(credentialId)) continue;
-      w.pairs.set(`${agentId}:${credentialId}`, { agentId, credentialId, at, count: counts.get(`${agentId}:${credentialId}`) ?? 1 });
+      const key = `${agentId}:${credentialId}`;
+      w.pairs.set(key, { agentId, credentialId, at, count: counts.get(key) ?? 1, ip: origins.get(key) ?? null });
     }
   }
   return w;
@@ -231,6 +298,7 @@ class PostgresUsageStore implements UsageStore {
         await tx.$executeRawUnsafe(
           `CREATE UNLOGGED TABLE IF NOT EXISTS ${STAGING_TABLE} (agent_id uuid, credential_id uuid NOT NULL, ms bigint NOT NULL, n bigint NOT NULL)`,
         );
+        await tx.$executeRawUnsafe(`ALTER TABLE ${STAGING_TABLE} ADD COLUMN IF NOT EXISTS ip text`);
       });
     })().catch((error: unknown) => {
       this.ready = undefined;
@@ -239,9 +307,9 @@ class PostgresUsageStore implements UsageStore {
     return this.ready;
   }
 
-  async record(credentialId: string, agentId: string | null, at: number) {
+  async record(credentialId: string, agentId: string | null, at: number, ip: string | null = null) {
     if (!UUID.test(credentialId) || (agentId !== null && !UUID.test(agentId))) return;
-    addToWindow(this.buffer, credentialId, agentId, at);
+    addToWindow(this.buffer, credentialId, agentId, at, 1, ip);
   }
 
   /** Moves this process's buffer into the staging table (one INSERT). */
@@ -250,24 +318,21 @@ class PostgresUsageStore implements UsageStore {
     if (w.credentials.size === 0) return;
     this.buffer = emptyWindow();
     await this.ensureTable();
-    const rows: { agentId: string | null; credentialId: string; at: number; n: number }[] = [];
-    const paired = new Set<string>();
-    for (const p of w.pairs.values()) {
-      rows.push({ agentId: p.agentId, credentialId: p.credentialId, at: p.at, n: p.count });
-      paired.add(p.credentialId);
-    }
-    for (const [credentialId, at] of w.credentials) rows.push({ agentId: null, credentialId, at, n: 0 });
+    const rows: { agentId: string | null; credentialId: string; at: number; n: number; ip: string | null }[] = [];
+    for (const p of w.pairs.values()) rows.push({ agentId: p.agentId, credentialId: p.credentialId, at: p.at, n: p.count, ip: p.ip });
+    for (const [credentialId, at] of w.credentials) rows.push({ agentId: null, credentialId, at, n: 0, ip: null });
     try {
       await prisma.$executeRawUnsafe(
-        `INSERT INTO ${STAGING_TABLE} (agent_id, credential_id, ms, n) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[])`,
+        `INSERT INTO ${STAGING_TABLE} (agent_id, credential_id, ms, n, ip) SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::bigint[], $4::bigint[], $5::text[])`,
         rows.map((r) => r.agentId),
         rows.map((r) => r.credentialId),
         rows.map((r) => r.at),
         rows.map((r) => r.n),
+        rows.map((r) => r.ip),
       );
     } catch (error) {
       // Keep the uses for the next attempt rather than dropping them.
-      for (const r of rows) addToWindow(this.buffer, r.credentialId, r.agentId, r.at, r.n);
+      for (const r of rows) addToWindow(this.buffer, r.credentialId, r.agentId, r.at, r.n, r.ip);
       throw error;
     }
   }
@@ -277,15 +342,13 @@ class PostgresUsageStore implements UsageStore {
     await this.ensureTable();
     return prisma.$transaction(async (tx) => {
       // Drain and aggregate in the transaction that writes, so a failed write leaves the rows staged.
-      const staged = await tx.$queryRawUnsafe<{ agent_id: string | null; credential_id: string; ms: bigint; n: bigint }[]>(
-        `DELETE FROM ${STAGING_TABLE} RETURNING agent_id, credential_id, ms, n`,
+      const staged = await tx.$queryRawUnsafe<{ agent_id: string | null; credential_id: string; ms: bigint; n: bigint; ip: string | null }[]>(
+        `DELETE FROM ${STAGING_TABLE} RETURNING agent_id, credential_id, ms, n, ip`,
       );
       const w = emptyWindow();
-      for (const r of staged) addToWindow(w, r.credential_id, r.agent_id, Number(r.ms), Number(r.n));
-      if (w.credentials.size === 0) return { credentials: 0, agents: 0, pairs: 0, statements: 0 };
-      const [row] = await tx.$queryRaw<{ credentials: number; agents: number; pairs: number }[]>(windowStatement(w));
-      return { ...row!, statements: 1 };
-    });
+      for (const r of staged) addToWindow(w, r.credential_id, r.agent_id, Number(r.ms), Number(r.n), r.ip);
+      return writeWindow(w, tx);
+    }, { timeout: 60_000 });
   }
 
   async close() {

@@ -57,4 +57,35 @@ describe.each(['redis', 'postgres'] as const)('usage tracking on the %s backend'
     await m.store.flushUsage();
     expect((await prisma.credential.findUniqueOrThrow({ where: { id: credA } })).lastUsedAt!.getTime()).toBe(a.lastUsedAt!.getTime());
   });
+  it('agent use is audited once per agent and credential per window, with the count, the newest time and the origin', async () => {
+    m = await load(backend);
+    const { prisma } = m.db;
+    const audit = await import('~/audit/audit.server');
+    const org = await m.support.createOrg();
+    const cred = await m.support.createKeyCredential(org, null);
+    const other = await m.support.createKeyCredential(org, null);
+    const agent = await prisma.agent.create({ data: { organizationId: org.organizationId, name: `agent-${crypto.randomBytes(3).toString('hex')}` } });
+    const before = await prisma.auditEvent.count({ where: { organizationId: org.organizationId, action: m.store.USE_AUDIT_ACTION } });
+
+    for (let i = 0; i < 7; i++) await m.usage.recordCredentialUse({ id: cred, organizationId: org.organizationId }, agent, { ip: '203.0.113.9' });
+    await m.usage.recordCredentialUse({ id: other, organizationId: org.organizationId }, agent, { ip: '198.51.100.4' });
+    // A use without an agent (a person) is not an agent-use audit row: people's actions are audited where they happen.
+    await m.usage.recordCredentialUse({ id: other, organizationId: org.organizationId }, null);
+
+    const report = await m.store.flushUsage();
+    expect(report).toMatchObject({ statements: 1, auditEvents: 2 });
+    const rows = await prisma.auditEvent.findMany({
+      where: { organizationId: org.organizationId, action: m.store.USE_AUDIT_ACTION },
+      orderBy: { seq: 'asc' },
+    });
+    expect(rows).toHaveLength(before + 2);
+    const mine = rows.find((r) => r.credentialId === cred)!;
+    expect(mine).toMatchObject({ actorType: 'agent', actorId: agent.id, actorLabel: agent.name, ip: '203.0.113.9', targetId: cred });
+    expect(mine.details).toMatchObject({ uses: 7 });
+    expect(rows.find((r) => r.credentialId === other)).toMatchObject({ ip: '198.51.100.4', details: { uses: 1 } });
+    // The batch extends the organization's hash chain like any other event.
+    expect(await audit.verifyAuditChain(org.organizationId)).toMatchObject({ ok: true });
+    // An empty window audits nothing.
+    expect(await m.store.flushUsage()).toMatchObject({ auditEvents: 0 });
+  });
 });

@@ -1,0 +1,33 @@
+// What people read for each audit action, on the audit page and in a credential's activity.
+
+const ACTION_LABELS: Record<string, string> = {
+  'credential.create': 'Created credential',
+  'credential.update': 'Edited credential',
+  'credential.replace_secret': 'Replaced value',
+  'credential.delete': 'Deleted credential',
+  'credential.reveal': 'Revealed value',
+  'credential.connect': 'Connected',
+  'credential.reconnect': 'Reconnected',
+  'credential.disconnect': 'Disconnected',
+  'credential.revoke': 'Revoked at the provider',
+  'credential.refresh_failed': 'Token refresh failed',
+  'credential.status_changed': 'Status changed',
+  'credential.health_check': 'Health check',
+  'credential.checked': 'Checked',
+  'credential.used': 'Used by an agent',
+  'agent.create': 'Created agent',
+  'agent.update': 'Edited agent',
+  'agent.delete': 'Deleted agent',
+  'agent.token_rotate': 'Rotated agent token',
+  'agent.token_revoke': 'Revoked agent token',
+  'oauth_app.create': 'Registered OAuth app',
+  'oauth_app.delete': 'Removed OAuth app',
+  'organization.notifications_update': 'Changed notification settings',
+  'organization.webhook_secret_rotate': 'Rotated webhook signing secret',
+  'member.invite': 'Invited member',
+};
+
+/** The readable label of an audit action; unknown actions read as their words ("Member role change"). */
+export function actionLabel(action: string): string {
+  return ACTION_LABELS[action] ?? action.replace(/[._]/g, ' ').replace(/^\w/, (c) => c.toUpperCase());
+}
