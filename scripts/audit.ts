@@ -1,5 +1,5 @@
 // Audit CLI: `npm run audit -- verify SLUG` checks an organization's hash chain (exit 1 when broken).
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../app/db/embedded.server';
+import { commandDatabase } from './database';
 
 const USAGE = `Usage:
   npm run audit -- verify SLUG    verify the audit hash chain of the organization SLUG
@@ -12,11 +12,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  let embedded: EmbeddedDatabase | undefined;
-  if (!process.env.DATABASE_URL?.trim()) {
-    embedded = await startEmbeddedPostgres({ dataDir: process.env.DATA_DIR?.trim() || '.data' });
-    process.env.DATABASE_URL = embedded.databaseUrl;
-  }
+  const { url, embedded } = await commandDatabase();
+  process.env.DATABASE_URL = url;
   // Imported after DATABASE_URL is settled: the Prisma client reads it when first loaded.
   const { prisma } = await import('../app/db.server');
   const { verifyAuditChain } = await import('../app/audit/audit.server');

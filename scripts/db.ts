@@ -1,24 +1,11 @@
 // Database CLI: `npm run db:migrate` applies migrations, `npm run db:migration -- NAME` writes a new one.
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../app/db/embedded.server';
 import { createMigration, migrateDatabase } from '../app/db/migrate.server';
+import { commandDatabase } from './database';
 
 const USAGE = `Usage:
   npm run db:migrate              apply prisma/migrations to DATABASE_URL
                                   (or to the embedded database under DATA_DIR when DATABASE_URL is unset)
   npm run db:migration -- NAME    write prisma/migrations/<timestamp>_NAME from the changes in prisma/schema.prisma`;
-
-/** The configured database, or the embedded one (started for the duration of the command). */
-async function database(): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
-  const url = process.env.DATABASE_URL?.trim();
-  if (url) {
-    if (!/^postgres(ql)?:\/\//.test(url)) throw new Error('DATABASE_URL must be a postgres:// URL');
-    return { url };
-  }
-  const dataDir = process.env.DATA_DIR?.trim() || '.data';
-  console.log(`DATABASE_URL is not set; using the embedded database in ${dataDir}/postgres`);
-  const embedded = await startEmbeddedPostgres({ dataDir });
-  return { url: embedded.databaseUrl, embedded };
-}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -33,7 +20,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const db = await database();
+  const db = await commandDatabase();
   try {
     if (command === 'migrate') {
       const { applied } = await migrateDatabase(db.url);
