@@ -1,6 +1,6 @@
 // The credentials table and detail view in a browser: search, filters, sort, URL state, empty states, details per type.
 import { insertCredentials, sampleCredentials } from './credential-fixtures';
-import { expect, expectNoSeriousA11yViolations, screenshot, test } from './fixtures';
+import { db, expect, expectNoSeriousA11yViolations, insertAgent, screenshot, test } from './fixtures';
 import type { Page } from '@playwright/test';
 
 function rowNames(page: Page) {
@@ -150,6 +150,38 @@ test('the status reason and the exact time show on focus', async ({ page, loginA
   await expect(page.getByRole('tooltip')).toContainText(/UTC/);
 });
 
+test('the needs-attention banner links to the credential, dismisses, and comes back for something new', async ({ page, loginAs }) => {
+  const { org, ids } = await seeded(loginAs);
+  await page.goto(`/orgs/${org.slug}/credentials`);
+  const banner = page.getByRole('region', { name: '1 credential needs attention' });
+  await expect(banner).toBeVisible();
+  await expect(banner).toContainText('openai_research: The service rejected the key (401) on last use');
+  await expect(banner.getByRole('link', { name: 'openai_research' })).toHaveAttribute('href', `/orgs/${org.slug}/credentials/${ids.openai_research}`);
+  await expectNoSeriousA11yViolations(page);
+  await screenshot(page, 'credentials-attention-banner');
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.reload();
+  await expect(banner).toBeVisible();
+  const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+  await screenshot(page, 'credentials-attention-banner-mobile');
+  await page.setViewportSize({ width: 1280, height: 720 });
+
+  await banner.getByRole('button', { name: /Dismiss/ }).click();
+  await expect(page.getByRole('region', { name: /needs? attention/ })).toHaveCount(0);
+  await page.reload();
+  await expect(page.locator('tbody tr')).toHaveCount(7);
+  await expect(page.getByRole('region', { name: /needs? attention/ })).toHaveCount(0);
+
+  // Something new needs attention after the dismissal: the banner is back, with only the new one.
+  await db().query(
+    `UPDATE "Credential" SET status = 'needs_attention', "statusReason" = 'Stripe answered 401', "statusChangedAt" = now() + interval '1 second' WHERE id = $1`,
+    [ids.stripe_live_key],
+  );
+  await page.reload();
+  await expect(page.getByRole('region', { name: '1 credential needs attention' })).toContainText('stripe_live_key: Stripe answered 401');
+});
+
 test('the table looks right, passes axe, and fits 375 px', async ({ page, loginAs }) => {
   const { org } = await seeded(loginAs);
   await page.goto(`/orgs/${org.slug}/credentials`);
@@ -168,8 +200,11 @@ test('the table looks right, passes axe, and fits 375 px', async ({ page, loginA
 });
 
 test.describe('detail view', () => {
-  test('OAuth: account, scopes as chips, refresh time, pending connect buttons', async ({ page, loginAs }) => {
+  test('OAuth: account, scopes as chips, refresh time, connect buttons and the agents that depend on it', async ({ page, loginAs }) => {
     const { org, ids } = await seeded(loginAs);
+    const releaseAgent = await insertAgent(org.id, 'release_agent', ['github_*'], { lastUsedAt: new Date(Date.now() - 10 * 60_000) });
+    await insertAgent(org.id, 'triage_agent', ['github_deploy_bot', 'openai_research']);
+    await insertAgent(org.id, 'billing_agent', ['stripe_*']);
     await page.goto(`/orgs/${org.slug}/credentials/${ids.github_deploy_bot}`);
     await expect(page.getByRole('heading', { level: 1, name: 'github_deploy_bot' })).toBeVisible();
     const details = page.locator('dl');
@@ -180,11 +215,45 @@ test.describe('detail view', () => {
     await expect(page.getByRole('list', { name: 'Scopes' }).getByRole('listitem')).toHaveText(['repo', 'read:org']);
     await expect(details).toContainText('Ada Lovelace');
     await expect(details).toContainText('3 min ago');
-    await expect(page.getByRole('button', { name: /Reconnect/ })).toBeDisabled();
-    await expect(page.getByRole('button', { name: /Disconnect/ })).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Reconnect' })).toBeEnabled();
+    await expect(page.getByRole('button', { name: 'Disconnect' })).toBeEnabled();
     await expect(page.getByRole('link', { name: 'Edit' })).toHaveAttribute('href', `/orgs/${org.slug}/credentials/${ids.github_deploy_bot}/edit`);
+    const agents = page.getByRole('list', { name: 'Agents with access' });
+    await expect(agents.getByRole('link')).toHaveCount(2);
+    await expect(agents.getByRole('link', { name: /release_agent/ })).toHaveAttribute('href', `/orgs/${org.slug}/agents/${releaseAgent}`);
+    await expect(agents.getByRole('link', { name: /release_agent/ })).toContainText('Last active 10 min ago');
+    await expect(agents.getByRole('link', { name: /triage_agent/ })).toContainText('Never active');
     await expectNoSeriousA11yViolations(page);
     await screenshot(page, 'credential-detail-oauth');
+
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    const disconnect = page.getByRole('dialog');
+    await expect(disconnect.getByTestId('agent-impact')).toHaveText('2 agents will lose access: release_agent, triage_agent.');
+    await expectNoSeriousA11yViolations(page);
+    await screenshot(page, 'credential-detail-oauth-disconnect-dialog');
+    await page.keyboard.press('Escape');
+    await expect(disconnect).toBeHidden();
+
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const remove = page.getByRole('dialog');
+    await expect(remove).toContainText('Its tokens are revoked at GitHub first');
+    await expect(remove.getByTestId('agent-impact')).toHaveText('2 agents will lose access: release_agent, triage_agent.');
+    await page.keyboard.press('Escape');
+
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.reload();
+    await expect(agents.getByRole('link')).toHaveCount(2);
+    const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+    await screenshot(page, 'credential-detail-oauth-mobile');
+  });
+
+  test('a disconnected OAuth credential offers Connect and no Disconnect', async ({ page, loginAs }) => {
+    const { org, ids } = await seeded(loginAs);
+    await page.goto(`/orgs/${org.slug}/credentials/${ids.slack_alerts}`);
+    await expect(page.getByRole('button', { name: 'Connect', exact: true })).toBeEnabled();
+    await expect(page.getByRole('button', { name: 'Disconnect' })).toHaveCount(0);
+    await expect(page.getByTestId('status-reason')).toHaveText('The workspace admin revoked the app');
   });
 
   test('API key: status reason, reveal, replace, edit and delete', async ({ page, loginAs }) => {
@@ -201,6 +270,8 @@ test.describe('detail view', () => {
     await expect(dialog).toContainText('Delete “openai_research”?');
     const confirm = dialog.getByRole('button', { name: 'Delete credential' });
     await expect(confirm).toBeDisabled();
+    await expect(dialog.getByTestId('agent-impact')).toHaveText('No agents will lose access. No agent’s allowlist names this credential.');
+    await expect(dialog).not.toContainText('revoked at');
     await dialog.getByLabel(/to confirm/).fill('openai_research');
     await expect(confirm).toBeEnabled();
     await expectNoSeriousA11yViolations(page);

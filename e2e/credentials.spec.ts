@@ -1,6 +1,6 @@
 // Credential forms end to end: add one of each type, see them listed, reveal after re-entering the password, replace a file, delete one.
 import crypto from 'node:crypto';
-import { expect, expectNoSeriousA11yViolations, screenshot, test } from './fixtures';
+import { db, expect, expectNoSeriousA11yViolations, screenshot, test } from './fixtures';
 import { signUpOwner } from './vault-owner';
 
 const API_KEY = `ghp_${crypto.randomBytes(16).toString('hex')}`;
@@ -161,6 +161,14 @@ test('an owner adds each type of credential, reveals an API key, replaces a file
     expect(Buffer.concat(chunks).toString()).toBe('second version');
   });
 
+  await test.step('the activity names each event in words', async () => {
+    await page.goto(fileUrl);
+    const activity = page.getByRole('list', { name: 'Activity, newest first' });
+    await expect(activity.getByRole('listitem').locator('p.font-medium')).toHaveText(['Downloaded the file', 'Uploaded a new file', 'Created']);
+    await page.goto(apiKeyUrl);
+    await expect(activity.getByRole('listitem').locator('p.font-medium')).toHaveText(['Revealed the value', 'Created']);
+  });
+
   await test.step('edits the description', async () => {
     await page.goto(`${fileUrl}/edit`);
     await page.getByLabel('Description').fill('Deploy certificate for staging');
@@ -207,9 +215,41 @@ test('without JavaScript the forms still work and an oversized upload gets the s
     expect(response.status()).toBe(413);
     await expect(page.getByText('The file is larger than 1 MiB')).toBeVisible();
     await screenshot(page, 'credential-new-too-large-nojs');
+
+    // Delete without JavaScript: the Delete button opens the confirmation page, which checks the typed name.
+    await page.goto(`${base}/new?type=api_key&service=custom`);
+    await page.getByLabel('Name', { exact: true }).fill('nojs_key');
+    await page.getByLabel('Secret').fill('nojs-secret-value');
+    await page.getByRole('button', { name: 'Add credential' }).click();
+    await expect(page).toHaveURL(new RegExp(`${base}/[0-9a-f-]{36}$`));
+    const detail = new URL(page.url()).pathname;
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await expect(page).toHaveURL(new RegExp(`${detail}/delete`));
+    await expect(page.getByRole('heading', { level: 1, name: 'Delete “nojs_key”?' })).toBeVisible();
+    await expect(page.getByTestId('agent-impact')).toContainText('No agents will lose access');
+    await screenshot(page, 'credential-delete-page-nojs');
+    await page.getByLabel('Type nojs_key to confirm').fill('nojs_ke');
+    await page.getByRole('button', { name: 'Delete credential' }).click();
+    await expect(page.getByRole('alert')).toContainText('The name you typed does not match the credential. Type nojs_key to confirm.');
+    await page.getByLabel('Type nojs_key to confirm').fill('nojs_key');
+    await page.getByRole('button', { name: 'Delete credential' }).click();
+    await expect(page).toHaveURL(new RegExp(`${base}$`));
+    await expect(page.getByText('Deleted nojs_key')).toBeVisible();
+    expect((await page.goto(detail))?.status()).toBe(404);
   } finally {
     await context.close();
   }
+});
+
+test('an organization made by the test fixtures has its data key and stores a credential', async ({ page, loginAs }) => {
+  const { org } = await loginAs();
+  const { rows } = await db().query('SELECT version FROM "OrganizationDataKey" WHERE "organizationId" = $1', [org.id]);
+  expect(rows).toEqual([{ version: 1 }]);
+  await page.goto(`/orgs/${org.slug}/credentials/new?type=api_key&service=custom`);
+  await page.getByLabel('Name', { exact: true }).fill('fixture_key');
+  await page.getByLabel('Secret').fill(`fixture-${crypto.randomBytes(8).toString('hex')}`);
+  await page.getByRole('button', { name: 'Add credential' }).click();
+  await expect(page.getByText('Added fixture_key')).toBeVisible();
 });
 
 test('viewers see metadata only: the add form answers 403', async ({ page, loginAs }) => {

@@ -89,6 +89,7 @@ export async function createUser(options: CreateUserOptions = {}): Promise<{ use
       ]);
     }
     await client.query('COMMIT');
+    if (org) await ensureOrganizationDataKey(org.id);
     return { user, org };
   } catch (error) {
     await client.query('ROLLBACK');
@@ -96,6 +97,36 @@ export async function createUser(options: CreateUserOptions = {}): Promise<{ use
   } finally {
     client.release();
   }
+}
+
+let vault: Promise<typeof import('../app/vault/vault.server')> | undefined;
+
+/**
+ * The app's vault module, pointed at this run's database and master keys (the same ones the server
+ * uses), so fixtures create data keys exactly as the app does.
+ */
+function appVault() {
+  if (!vault) {
+    const env = runEnv();
+    process.env.DATABASE_URL = process.env.LATCHKEY_E2E_DATABASE_URL ?? env.databaseUrl;
+    process.env.LATCHKEY_MASTER_KEYS = env.masterKeys;
+    process.env.SESSION_SECRET = env.sessionSecret;
+    process.env.LOG_LEVEL ??= 'warn';
+    vault = import('../app/vault/vault.server');
+  }
+  return vault;
+}
+
+/**
+ * Gives an organization made by the fixtures its data key, as signup does, so credentials can be
+ * stored in it. Organizations that already have one are left alone.
+ */
+export async function ensureOrganizationDataKey(orgId: string): Promise<void> {
+  const existing = await db().query('SELECT 1 FROM "OrganizationDataKey" WHERE "organizationId" = $1 LIMIT 1', [orgId]);
+  if (existing.rowCount) return;
+  const { createOrganizationDataKey } = await appVault();
+  const { prisma } = await import('../app/db.server');
+  await prisma.$transaction((tx) => createOrganizationDataKey(tx, orgId));
 }
 
 /** Adds an existing user to an existing organization. */
@@ -106,6 +137,28 @@ export async function addMembership(userId: string, orgId: string, role: Role): 
     userId,
     role,
   ]);
+}
+
+/** The id of the organization with this slug (for organizations made through the real signup). */
+export async function orgIdBySlug(slug: string): Promise<string> {
+  const { rows } = await db().query<{ id: string }>('SELECT id FROM "Organization" WHERE slug = $1', [slug]);
+  if (!rows[0]) throw new Error(`no organization ${slug}`);
+  return rows[0].id;
+}
+
+/** Inserts an agent (no token) whose allowlist holds `allowedCredentials`; returns its id. */
+export async function insertAgent(
+  orgId: string,
+  name: string,
+  allowedCredentials: string[],
+  options: { lastUsedAt?: Date | null } = {},
+): Promise<string> {
+  const id = crypto.randomUUID();
+  await db().query(
+    'INSERT INTO "Agent" (id, "organizationId", name, "allowedCredentials", "lastUsedAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, now())',
+    [id, orgId, name, allowedCredentials, options.lastUsedAt ?? null],
+  );
+  return id;
 }
 
 /** Signs `user` in within `context` the way the app does: a random token in the cookie, its SHA-256 in Session. */

@@ -1,7 +1,8 @@
-// OAuth in the browser: register an app, Connect through the local provider's consent page, Reconnect, Disconnect.
+// OAuth in the browser: register an app, Connect through the local provider's consent page, then Reconnect, Disconnect
+// and Delete with the detail page's own buttons; the local provider records every revocation.
 import type { Page } from '@playwright/test';
 import { startTestOAuthProvider, type TestOAuthProvider } from '../test/oauth-provider';
-import { expect, test, uniqueEmail, uniqueSuffix } from './fixtures';
+import { expect, insertAgent, orgIdBySlug, test, uniqueEmail, uniqueSuffix } from './fixtures';
 
 let provider: TestOAuthProvider;
 const CLIENT_SECRET = `e2e-canary-secret-${uniqueSuffix()}`;
@@ -26,21 +27,11 @@ async function signUp(page: Page): Promise<string> {
   return new URL(page.url()).pathname.split('/')[2]!;
 }
 
-/** The detail page's buttons are wired by the lead; until then the POST routes are driven with a plain form. */
-async function postForm(page: Page, action: string) {
-  await page.evaluate((to) => {
-    const form = document.createElement('form');
-    form.method = 'post';
-    form.action = to;
-    document.body.append(form);
-    form.submit();
-  }, action);
-}
-
-test('Connect through the provider, Reconnect, Disconnect', async ({ page, baseURL }) => {
-  const slug = await signUp(page);
-
-  await page.goto(`/orgs/${slug}/settings/oauth`);
+/** Registers the local provider as the organization's custom OAuth app (Settings → OAuth apps). */
+async function registerLocalProvider(page: Page, slug: string, baseURL: string | undefined) {
+  await page.goto(`/orgs/${slug}/settings`);
+  await page.getByRole('link', { name: /OAuth apps/ }).click();
+  await expect(page).toHaveURL(new RegExp(`/orgs/${slug}/settings/oauth$`));
   await expect(page.getByTestId('redirect-uri')).toHaveText(`${baseURL}/oauth/callback`);
   await page.getByLabel('Provider').selectOption('custom');
   await page.getByLabel('Name', { exact: true }).fill('Local provider');
@@ -55,43 +46,140 @@ test('Connect through the provider, Reconnect, Disconnect', async ({ page, baseU
   await expect(page.getByText('Custom · Local provider')).toBeVisible();
   await expect(page.getByText('secret sealed')).toBeVisible();
   expect(await page.content()).not.toContain(CLIENT_SECRET);
+}
 
-  await page.goto(`/orgs/${slug}/credentials/new/oauth`);
-  await page.getByLabel('Service').selectOption('custom');
-  await page.getByLabel('Name', { exact: true }).fill('local_bot');
-  await page.getByLabel('Scopes').fill('read write');
-  await page.getByRole('button', { name: 'Connect' }).click();
-
-  // The provider's own sign-in page.
-  await expect(page.getByRole('heading', { name: 'Test provider' })).toBeVisible();
-  await expect(page.getByText('ada@provider.test')).toBeVisible();
-  await page.getByRole('button', { name: 'Allow' }).click();
-
-  await page.waitForURL(new RegExp(`/orgs/${slug}/credentials/[0-9a-f-]{36}$`));
-  const detail = new URL(page.url()).pathname;
-  await expect(page.getByRole('heading', { name: 'local_bot' })).toBeVisible();
-  await expect(page.getByText('Active').first()).toBeVisible();
-  await expect(page.getByText('ada@provider.test').first()).toBeVisible();
-  await expect(page.getByText('read', { exact: true }).first()).toBeVisible();
-  await expect(page.getByText('write', { exact: true }).first()).toBeVisible();
+/** Every token the provider handed out stays out of the page. */
+async function expectNoTokensIn(page: Page) {
   const html = await page.content();
   for (const secret of [CLIENT_SECRET, ...provider.issuedAccessTokens, ...provider.issuedRefreshTokens]) expect(html).not.toContain(secret);
+}
 
-  // Reconnect as someone else: same credential, a warning about the account.
-  provider.account = 'grace@provider.test';
-  await postForm(page, `${detail}/connect`);
-  await expect(page.getByText('grace@provider.test').first()).toBeVisible();
+test('Connect from the add page, then Reconnect, Disconnect and Delete through the detail page', async ({ page, baseURL }) => {
+  test.setTimeout(90_000);
+  const slug = await signUp(page);
+  await registerLocalProvider(page, slug, baseURL);
+  const agentId = await insertAgent(await orgIdBySlug(slug), 'release_agent', ['local_*'], { lastUsedAt: new Date(Date.now() - 5 * 60_000) });
+
+  await test.step('the add page leads into the OAuth flow', async () => {
+    await page.goto(`/orgs/${slug}/credentials/new`);
+    await page.getByRole('link', { name: /OAuth/ }).click();
+    await page.getByRole('link', { name: /Custom/ }).click();
+    await expect(page).toHaveURL(new RegExp(`/orgs/${slug}/credentials/new\\?type=oauth&service=custom$`));
+    await expect(page.getByRole('link', { name: 'Paste tokens' })).toHaveAttribute('href', `/orgs/${slug}/credentials/new/oauth?service=custom&tab=paste`);
+    await page.getByRole('link', { name: 'Connect with OAuth' }).click();
+    await expect(page).toHaveURL(new RegExp(`/orgs/${slug}/credentials/new/oauth\\?service=custom$`));
+    await expect(page.getByLabel('Service')).toHaveValue('custom');
+  });
+
+  let detail = '';
+  await test.step('Connect: the provider signs in and the detail page shows Active, the account and the scopes', async () => {
+    await page.getByLabel('Name', { exact: true }).fill('local_bot');
+    await page.getByLabel('Scopes').fill('read write');
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await expect(page.getByRole('heading', { name: 'Test provider' })).toBeVisible();
+    await expect(page.getByText('ada@provider.test')).toBeVisible();
+    await page.getByRole('button', { name: 'Allow' }).click();
+
+    await page.waitForURL(new RegExp(`/orgs/${slug}/credentials/[0-9a-f-]{36}$`));
+    detail = new URL(page.url()).pathname;
+    await expect(page.getByRole('heading', { level: 1, name: 'local_bot' })).toBeVisible();
+    await expect(page.locator('header [data-status]')).toHaveAttribute('data-status', 'active');
+    await expect(page.locator('dl')).toContainText('ada@provider.test');
+    await expect(page.getByRole('list', { name: 'Scopes' }).getByRole('listitem')).toHaveText(['read', 'write']);
+    await expect(page.getByRole('list', { name: 'Activity, newest first' })).toContainText('Connected as ada@provider.test');
+    const agents = page.getByRole('list', { name: 'Agents with access' });
+    await expect(agents.getByRole('link', { name: /release_agent/ })).toHaveAttribute('href', `/orgs/${slug}/agents/${agentId}`);
+    await expectNoTokensIn(page);
+  });
+
+  await test.step('Reconnect as someone else: same credential, a warning about the account', async () => {
+    provider.account = 'grace@provider.test';
+    await page.getByRole('button', { name: 'Reconnect' }).click();
+    await expect(page.getByText('grace@provider.test').first()).toBeVisible();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL((url) => url.pathname === detail);
+    await expect(page.getByText('Reconnected with a different account')).toBeVisible();
+    await expect(page.locator('dl')).toContainText('grace@provider.test');
+    await expect(page.getByRole('list', { name: 'Activity, newest first' })).toContainText('Reconnected as grace@provider.test');
+  });
+
+  await test.step('Disconnect asks first, names the agents that lose access, then revokes at the provider', async () => {
+    const refreshToken = provider.issuedRefreshTokens.at(-1);
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog).toContainText('Disconnect this credential?');
+    await expect(dialog.getByTestId('agent-impact')).toHaveText('1 agent will lose access: release_agent.');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
+    expect(provider.revokedTokens).not.toContain(refreshToken);
+
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await dialog.getByRole('button', { name: 'Disconnect' }).click();
+    await expect(page.getByText('The tokens were revoked at the provider and deleted.')).toBeVisible();
+    await expect(page.locator('header [data-status]')).toHaveAttribute('data-status', 'disconnected');
+    expect(provider.revokedTokens).toContain(refreshToken);
+    await expect(page.getByRole('button', { name: 'Disconnect' })).toHaveCount(0);
+    await expect(page.getByRole('list', { name: 'Activity, newest first' })).toContainText('Disconnected');
+  });
+
+  await test.step('Connect again from the detail page', async () => {
+    provider.account = 'ada@provider.test';
+    await page.getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL((url) => url.pathname === detail);
+    await expect(page.locator('header [data-status]')).toHaveAttribute('data-status', 'active');
+    await expect(page.getByRole('button', { name: 'Reconnect' })).toBeVisible();
+    await expectNoTokensIn(page);
+  });
+
+  await test.step('Delete revokes at the provider first', async () => {
+    const refreshToken = provider.issuedRefreshTokens.at(-1);
+    expect(provider.revokedTokens).not.toContain(refreshToken);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog');
+    await expect(dialog).toContainText('Its tokens are revoked at the provider first');
+    await expect(dialog.getByTestId('agent-impact')).toHaveText('1 agent will lose access: release_agent.');
+    await dialog.getByLabel('Type local_bot to confirm').fill('local_bot');
+    await dialog.getByRole('button', { name: 'Delete credential' }).click();
+    await expect(page).toHaveURL(new RegExp(`/orgs/${slug}/credentials$`));
+    await expect(page.getByText('Deleted local_bot')).toBeVisible();
+    await expect(page.getByText('Its tokens were revoked at the provider first.')).toBeVisible();
+    expect(provider.revokedTokens).toContain(refreshToken);
+  });
+
+  await test.step('the audit log keeps the revocation', async () => {
+    await page.goto(`/orgs/${slug}/audit`);
+    const actions = page.locator('table tbody td:nth-child(3)');
+    await expect(actions.first()).toBeVisible();
+    const labels = (await actions.allTextContents()).map((t) => t.toLowerCase());
+    const deleted = labels.findIndex((l) => l.includes('delete'));
+    expect(deleted).toBeGreaterThanOrEqual(0);
+    // Newest first: the revocation came before the delete.
+    expect(labels.findIndex((l) => l.includes('revoke'))).toBeGreaterThan(deleted);
+  });
+});
+
+test('a mistyped name deletes nothing and revokes nothing', async ({ page, baseURL }) => {
+  const slug = await signUp(page);
+  await registerLocalProvider(page, slug, baseURL);
+  await page.goto(`/orgs/${slug}/credentials/new/oauth?service=custom`);
+  await page.getByLabel('Name', { exact: true }).fill('kept_bot');
+  await page.getByRole('button', { name: 'Connect' }).click();
   await page.getByRole('button', { name: 'Allow' }).click();
-  await page.waitForURL((url) => url.pathname === detail);
-  await expect(page.getByText('Reconnected with a different account')).toBeVisible();
-  await expect(page.getByText('grace@provider.test').first()).toBeVisible();
+  await page.waitForURL(new RegExp(`/orgs/${slug}/credentials/[0-9a-f-]{36}$`));
+  const detail = new URL(page.url()).pathname;
+  const revokedBefore = provider.revokedTokens.length;
 
-  // Disconnect: revoked at the provider, status disconnected.
-  const refreshToken = provider.issuedRefreshTokens.at(-1);
-  await postForm(page, `${detail}/disconnect`);
-  await page.waitForURL((url) => url.pathname === detail);
-  await expect(page.getByText('Disconnected').first()).toBeVisible();
-  expect(provider.revokedTokens).toContain(refreshToken);
+  // The confirmation page (what browsers without JavaScript get) checks the name before anything reaches the provider.
+  await page.goto(`${detail}/delete`);
+  await expect(page.getByRole('heading', { level: 1, name: 'Delete “kept_bot”?' })).toBeVisible();
+  await expect(page.getByText('Its tokens are revoked at the provider first')).toBeVisible();
+  await page.getByLabel('Type kept_bot to confirm').fill('kept_bo');
+  await page.getByRole('button', { name: 'Delete credential' }).click();
+  await expect(page.getByRole('alert')).toContainText('The name you typed does not match the credential');
+  expect(provider.revokedTokens.length).toBe(revokedBefore);
+  await page.goto(detail);
+  await expect(page.locator('header [data-status]')).toHaveAttribute('data-status', 'active');
 });
 
 test('a denied consent comes back with a message and creates nothing', async ({ page }) => {

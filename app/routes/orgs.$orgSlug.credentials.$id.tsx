@@ -1,20 +1,23 @@
 // Credential detail: metadata by type, actions by type and role, and this credential's audit events.
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { ArrowLeft, Download, Eye, Link2, Pencil, RefreshCw, Unplug, Upload } from 'lucide-react';
-import { listAuditEvents } from '~/audit/audit.server';
+import { ArrowLeft, Bot, ChevronRight, Download, Eye, Pencil, RefreshCw, Upload } from 'lucide-react';
+import { agentsDependingOn } from '~/agents/agents.server';
+import { listAuditEvents, type AuditEventView } from '~/audit/audit.server';
 import { ServiceLogo } from '~/components/ServiceLogo';
 import { DeleteCredentialDialog } from '~/components/credentials/delete-dialog';
-import { serviceName, TYPE_LABELS } from '~/components/credentials/labels';
+import { serviceName, STATUS_LABELS, TYPE_LABELS } from '~/components/credentials/labels';
 import { RelativeTime } from '~/components/credentials/relative-time';
 import { StatusBadge, statusReason } from '~/components/credentials/status-badge';
-import { Tooltip } from '~/components/credentials/tooltip';
+import { OAuthActions } from '~/components/oauth/oauth-actions';
 import { Button } from '~/components/ui/button';
-import { Card } from '~/components/ui/card';
+import { Badge, Card } from '~/components/ui/card';
 import { credentialActor } from '~/credentials/actor.server';
 import { getCredential } from '~/credentials/credentials.server';
 import { CredentialNotFoundError } from '~/credentials/errors';
+import type { CredentialStatusValue } from '~/credentials/table-state';
 import { prisma } from '~/db.server';
+import { isOAuthProviderId, getProvider } from '~/oauth/providers.server';
 import { requireMembership } from '~/orgs/membership.server';
 import { hasRole } from '~/orgs/roles';
 import { notFound } from '~/utils/http.server';
@@ -35,11 +38,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     if (error instanceof CredentialNotFoundError) throw notFound();
     throw error;
   }
-  const [createdBy, activity] = await Promise.all([
+  const [createdBy, activity, agents] = await Promise.all([
     credential.createdById
       ? prisma.user.findUnique({ where: { id: credential.createdById }, select: { name: true, email: true } })
       : null,
     listAuditEvents(ctx.organization.id, { credentialId: credential.id, limit: ACTIVITY_LIMIT }),
+    agentsDependingOn({ organizationId: ctx.organization.id, name: credential.name }),
   ]);
   // Only what the page shows: no file metadata, no version counters, no hashes of the audit chain.
   return {
@@ -68,15 +72,17 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       oauthAccount: credential.oauthAccount,
       oauthScopes: credential.oauthScopes,
     },
+    revokesAt: credential.type === 'oauth' ? revocationTarget(credential.oauthProvider) : null,
     createdBy,
+    agents,
     activity: {
       events: activity.events.map((e) => ({
         id: e.id,
         createdAt: e.createdAt,
         action: e.action,
+        label: activityLabel(e),
         actorType: e.actorType,
         actorLabel: e.actorLabel,
-        ip: e.ip,
       })),
       more: activity.nextCursor !== null,
     },
@@ -92,24 +98,55 @@ const FILE_KIND_LABELS: Record<string, string> = {
   binary: 'Binary',
 };
 
+/** Who revokes an OAuth credential's tokens before it is deleted, in the confirmation's words. */
+function revocationTarget(provider: string | null): string {
+  return provider && provider !== 'custom' && isOAuthProviderId(provider) ? getProvider(provider).label : 'the provider';
+}
+
+/** Every action written for a credential (app/credentials, app/oauth, status changes), in words. */
 const ACTION_LABELS: Record<string, string> = {
   'credential.create': 'Created',
   'credential.update': 'Edited details',
-  'credential.replace': 'Replaced the value',
+  'credential.replace_secret': 'Replaced the value',
   'credential.reveal': 'Revealed the value',
-  'credential.download': 'Downloaded the file',
   'credential.delete': 'Deleted',
-  'credential.use': 'Used by an agent',
-  'credential.refresh': 'Refreshed tokens',
+  'credential.status_changed': 'Status changed',
   'credential.refresh_failed': 'Token refresh failed',
   'credential.connect': 'Connected',
+  'credential.reconnect': 'Reconnected',
   'credential.disconnect': 'Disconnected',
-  'credential.expired': 'Expired',
+  'credential.revoke': 'Tokens revoked at the provider',
 };
 
-function actionLabel(action: string): string {
-  if (ACTION_LABELS[action]) return ACTION_LABELS[action];
-  const verb = action.split('.').pop() ?? action;
+function text(details: Record<string, unknown>, key: string): string | null {
+  const value = details[key];
+  return typeof value === 'string' && value.trim() ? value : null;
+}
+
+/** The event in words, refined by its (secret-free) details: the account connected, the new status, a file download. */
+function activityLabel(event: Pick<AuditEventView, 'action' | 'details'>): string {
+  const details = event.details && typeof event.details === 'object' && !Array.isArray(event.details) ? (event.details as Record<string, unknown>) : {};
+  switch (event.action) {
+    case 'credential.reveal':
+      return text(details, 'fileName') ? 'Downloaded the file' : 'Revealed the value';
+    case 'credential.replace_secret':
+      return text(details, 'fileName') ? 'Uploaded a new file' : 'Replaced the value';
+    case 'credential.connect':
+    case 'credential.reconnect': {
+      const account = text(details, 'account');
+      return account ? `${ACTION_LABELS[event.action]} as ${account}` : ACTION_LABELS[event.action]!;
+    }
+    case 'credential.status_changed': {
+      const to = text(details, 'to');
+      return to && to in STATUS_LABELS ? `Status: ${STATUS_LABELS[to as CredentialStatusValue]}` : 'Status changed';
+    }
+    case 'credential.refresh_failed':
+      return details.kind === 'transient' ? 'Token refresh failed; will retry' : 'Token refresh failed';
+    case 'credential.revoke':
+      return details.revokedAtProvider === false ? 'Revocation not confirmed by the provider' : 'Tokens revoked at the provider';
+  }
+  if (ACTION_LABELS[event.action]) return ACTION_LABELS[event.action]!;
+  const verb = event.action.split('.').pop() ?? event.action;
   return verb.charAt(0).toUpperCase() + verb.slice(1).replace(/_/g, ' ');
 }
 
@@ -134,36 +171,18 @@ function Field({ label, children, wide }: { label: string; children: React.React
   );
 }
 
-const OAUTH_PENDING = 'OAuth connections arrive with the OAuth issue';
-
-function PendingOAuthButton({ icon: Icon, label }: { icon: typeof Link2; label: string }) {
-  // A disabled button cannot take focus, so the wrapper carries the tooltip for keyboard users.
-  return (
-    <Tooltip content={OAUTH_PENDING}>
-      <span tabIndex={0} className="inline-flex rounded-lg focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
-        <Button variant="secondary" disabled aria-disabled="true" tabIndex={-1}>
-          <Icon className="size-4" aria-hidden />
-          {label}
-          <span className="sr-only">: {OAUTH_PENDING}</span>
-        </Button>
-      </span>
-    </Tooltip>
-  );
-}
-
 export default function CredentialDetailPage() {
-  const { slug, canManage, now, credential: c, createdBy, activity } = useLoaderData<typeof loader>();
+  const { slug, canManage, now, credential: c, createdBy, agents, revokesAt, activity } = useLoaderData<typeof loader>();
   const base = `/orgs/${slug}/credentials/${c.id}`;
   const service = serviceName(c.service);
 
   const actions = (
     <div className="flex flex-wrap items-center gap-2">
-      {c.type === 'oauth' ? (
-        <>
-          <PendingOAuthButton icon={c.status === 'active' ? Link2 : RefreshCw} label={c.oauthAccount ? 'Reconnect' : 'Connect'} />
-          <PendingOAuthButton icon={Unplug} label="Disconnect" />
-        </>
-      ) : null}
+      <OAuthActions
+        credential={{ id: c.id, type: c.type, status: c.status, oauthAccount: c.oauthAccount }}
+        canManage={canManage}
+        agents={agents}
+      />
       {canManage ? (
         <>
           {c.type === 'api_key' || c.type === 'password' ? (
@@ -204,7 +223,7 @@ export default function CredentialDetailPage() {
               Edit
             </Link>
           </Button>
-          <DeleteCredentialDialog name={c.name} action={`${base}/delete`} />
+          <DeleteCredentialDialog name={c.name} action={`${base}/delete`} agents={agents} revokesAt={revokesAt} />
         </>
       ) : null}
     </div>
@@ -252,80 +271,84 @@ export default function CredentialDetailPage() {
         {actions}
       </header>
 
-      <div className="grid gap-6 lg:grid-cols-3">
-        <Card className="p-5 lg:col-span-2">
-          <h2 className="text-sm font-semibold text-slate-900">Details</h2>
-          <dl className="mt-4 grid gap-x-6 gap-y-5 sm:grid-cols-2">
-            <Field label="Type">{TYPE_LABELS[c.type]}</Field>
-            <Field label="Service">
-              <span className="inline-flex items-center gap-2">
-                <ServiceLogo service={c.service} name={service} size={16} />
-                {service}
-              </span>
-            </Field>
-            {c.description ? (
-              <Field label="Description" wide>
-                <span className="whitespace-pre-line">{c.description}</span>
-              </Field>
-            ) : null}
-            {c.type === 'oauth' ? (
-              <>
-                <Field label="Account">{c.oauthAccount ?? <span className="text-slate-500">Not connected</span>}</Field>
-                <Field label="Last refreshed">
-                  <RelativeTime date={c.lastRefreshedAt} now={now} empty="Never" />
-                </Field>
-                <Field label="Scopes" wide>
-                  {c.oauthScopes.length > 0 ? (
-                    <ul className="flex flex-wrap gap-1.5" aria-label="Scopes">
-                      {c.oauthScopes.map((scope) => (
-                        <li
-                          key={scope}
-                          className="rounded-md bg-slate-100 px-2 py-0.5 font-mono text-xs text-slate-700 ring-1 ring-slate-200 ring-inset"
-                        >
-                          {scope}
-                        </li>
-                      ))}
-                    </ul>
-                  ) : (
-                    <span className="text-slate-500">None granted</span>
-                  )}
-                </Field>
-              </>
-            ) : null}
-            {c.type === 'password' ? (
-              <Field label="Username">
-                <span className="font-mono">{c.username ?? '—'}</span>
-              </Field>
-            ) : null}
-            {c.type === 'file' ? (
-              <>
-                <Field label="File name">
-                  <span className="font-mono break-all">{c.fileName ?? '—'}</span>
-                </Field>
-                <Field label="Size">{c.fileSize != null ? formatBytes(c.fileSize) : '—'}</Field>
-                <Field label="Detected kind">{c.fileKind ? (FILE_KIND_LABELS[c.fileKind] ?? c.fileKind) : '—'}</Field>
-              </>
-            ) : null}
-            <Field label="Created by">
-              {createdBy ? (
-                <span>
-                  {createdBy.name} <span className="text-slate-500">({createdBy.email})</span>
+      <div className="grid items-start gap-6 lg:grid-cols-3">
+        <div className="space-y-6 lg:col-span-2">
+          <Card className="p-5">
+            <h2 className="text-sm font-semibold text-slate-900">Details</h2>
+            <dl className="mt-4 grid gap-x-6 gap-y-5 sm:grid-cols-2">
+              <Field label="Type">{TYPE_LABELS[c.type]}</Field>
+              <Field label="Service">
+                <span className="inline-flex items-center gap-2">
+                  <ServiceLogo service={c.service} name={service} size={16} />
+                  {service}
                 </span>
-              ) : (
-                <span className="text-slate-500">Deleted user</span>
-              )}
-            </Field>
-            <Field label="Created">
-              <RelativeTime date={c.createdAt} now={now} />
-            </Field>
-            <Field label="Last used">
-              <RelativeTime date={c.lastUsedAt} now={now} empty="Never" />
-            </Field>
-            <Field label="Expires">
-              <RelativeTime date={c.expiresAt} now={now} empty="No expiry" />
-            </Field>
-          </dl>
-        </Card>
+              </Field>
+              {c.description ? (
+                <Field label="Description" wide>
+                  <span className="whitespace-pre-line">{c.description}</span>
+                </Field>
+              ) : null}
+              {c.type === 'oauth' ? (
+                <>
+                  <Field label="Account">{c.oauthAccount ?? <span className="text-slate-500">Not connected</span>}</Field>
+                  <Field label="Last refreshed">
+                    <RelativeTime date={c.lastRefreshedAt} now={now} empty="Never" />
+                  </Field>
+                  <Field label="Scopes" wide>
+                    {c.oauthScopes.length > 0 ? (
+                      <ul className="flex flex-wrap gap-1.5" aria-label="Scopes">
+                        {c.oauthScopes.map((scope) => (
+                          <li
+                            key={scope}
+                            className="rounded-md bg-slate-100 px-2 py-0.5 font-mono text-xs text-slate-700 ring-1 ring-slate-200 ring-inset"
+                          >
+                            {scope}
+                          </li>
+                        ))}
+                      </ul>
+                    ) : (
+                      <span className="text-slate-500">None granted</span>
+                    )}
+                  </Field>
+                </>
+              ) : null}
+              {c.type === 'password' ? (
+                <Field label="Username">
+                  <span className="font-mono">{c.username ?? '—'}</span>
+                </Field>
+              ) : null}
+              {c.type === 'file' ? (
+                <>
+                  <Field label="File name">
+                    <span className="font-mono break-all">{c.fileName ?? '—'}</span>
+                  </Field>
+                  <Field label="Size">{c.fileSize != null ? formatBytes(c.fileSize) : '—'}</Field>
+                  <Field label="Detected kind">{c.fileKind ? (FILE_KIND_LABELS[c.fileKind] ?? c.fileKind) : '—'}</Field>
+                </>
+              ) : null}
+              <Field label="Created by">
+                {createdBy ? (
+                  <span>
+                    {createdBy.name} <span className="text-slate-500">({createdBy.email})</span>
+                  </span>
+                ) : (
+                  <span className="text-slate-500">Deleted user</span>
+                )}
+              </Field>
+              <Field label="Created">
+                <RelativeTime date={c.createdAt} now={now} />
+              </Field>
+              <Field label="Last used">
+                <RelativeTime date={c.lastUsedAt} now={now} empty="Never" />
+              </Field>
+              <Field label="Expires">
+                <RelativeTime date={c.expiresAt} now={now} empty="No expiry" />
+              </Field>
+            </dl>
+          </Card>
+
+          <DependentAgents slug={slug} agents={agents} now={now} />
+        </div>
 
         <Card className="p-5">
           <h2 className="text-sm font-semibold text-slate-900">Activity</h2>
@@ -337,7 +360,7 @@ export default function CredentialDetailPage() {
                 <li key={event.id} className="relative flex gap-3">
                   <span className="mt-1.5 size-2 shrink-0 rounded-full bg-indigo-500" aria-hidden />
                   <div className="min-w-0 text-sm">
-                    <p className="font-medium text-slate-900">{actionLabel(event.action)}</p>
+                    <p className="font-medium text-slate-900">{event.label}</p>
                     <p className="truncate text-xs text-slate-500" title={event.actorLabel}>
                       {event.actorLabel}
                     </p>
@@ -358,5 +381,69 @@ export default function CredentialDetailPage() {
         </Card>
       </div>
     </div>
+  );
+}
+
+function DependentAgents({
+  slug,
+  agents,
+  now,
+}: {
+  slug: string;
+  agents: { id: string; name: string; lastUsedAt: Date | null }[];
+  now: Date;
+}) {
+  return (
+    <Card>
+      <div className="flex items-center justify-between gap-3 px-5 pt-5">
+        <div className="flex items-center gap-2">
+          <h2 id="agents-with-access" className="text-sm font-semibold text-slate-900">
+            Agents with access
+          </h2>
+          <Badge tone={agents.length > 0 ? 'indigo' : 'slate'}>{agents.length}</Badge>
+        </div>
+        <Link
+          to={`/orgs/${slug}/agents`}
+          className="rounded-sm text-xs font-medium text-indigo-600 hover:text-indigo-500 focus-visible:outline-2 focus-visible:outline-indigo-600"
+        >
+          Manage agents
+        </Link>
+      </div>
+      <p className="px-5 pt-1 text-xs text-slate-500">Agents whose allowlist names this credential. They lose access if it is disconnected or deleted.</p>
+      {agents.length === 0 ? (
+        <div className="m-5 flex items-center gap-3 rounded-lg border border-dashed border-slate-300 px-4 py-3 text-sm text-slate-500">
+          <Bot className="size-4 shrink-0 text-slate-400" aria-hidden />
+          No agent can use this credential yet. Add its name to an agent’s allowlist to give it access.
+        </div>
+      ) : (
+        <ul className="mt-3 divide-y divide-slate-100 border-t border-slate-100" aria-labelledby="agents-with-access">
+          {agents.map((agent) => (
+            <li key={agent.id}>
+              <Link
+                to={`/orgs/${slug}/agents/${agent.id}`}
+                className="group flex items-center gap-3 px-5 py-3 hover:bg-slate-50 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-600"
+              >
+                <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-indigo-50 text-indigo-600">
+                  <Bot className="size-4" aria-hidden />
+                </span>
+                <span className="min-w-0 flex-1">
+                  <span className="block truncate font-mono text-sm font-medium text-slate-900">{agent.name}</span>
+                  <span className="block text-xs text-slate-500">
+                    {agent.lastUsedAt ? (
+                      <>
+                        Last active <RelativeTime date={agent.lastUsedAt} now={now} />
+                      </>
+                    ) : (
+                      'Never active'
+                    )}
+                  </span>
+                </span>
+                <ChevronRight className="size-4 shrink-0 text-slate-400 group-hover:text-slate-600" aria-hidden />
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
   );
 }

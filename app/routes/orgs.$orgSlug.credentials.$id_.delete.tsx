@@ -1,38 +1,138 @@
-// Deletes a credential (POST only): the person types its name; success returns to the list, a mismatch to the detail page.
-import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
+// Deletes a credential: GET is the confirmation page (what the dialog shows, for browsers without JavaScript); POST
+// checks the typed name, revokes an OAuth credential's tokens at the provider first ("Delete revokes first"), then deletes.
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { Link, useActionData, useLoaderData } from '@remix-run/react';
+import { ArrowLeft, Trash2 } from 'lucide-react';
+import { agentsDependingOn } from '~/agents/agents.server';
 import { httpErrorFor, requireOwnCredential } from '~/components/credential-forms/route-helpers.server';
+import { DeleteConfirmForm, DeleteConsequences } from '~/components/credentials/delete-dialog';
+import { Button } from '~/components/ui/button';
+import { Card } from '~/components/ui/card';
+import { ErrorList } from '~/components/ui/field';
 import { credentialActor } from '~/credentials/actor.server';
 import { deleteCredential } from '~/credentials/credentials.server';
 import { CredentialError } from '~/credentials/errors';
+import { revokeBeforeDelete, type RevocationOutcome } from '~/oauth/disconnect.server';
+import { OAuthError } from '~/oauth/errors';
+import { getProvider, isOAuthProviderId } from '~/oauth/providers.server';
 import { requireMembership } from '~/orgs/membership.server';
+import { forbidden, notFound } from '~/utils/http.server';
 import { redirectWithToast } from '~/utils/toast.server';
 
-/** A GET (e.g. a reloaded page) lands on the credential itself; deleting needs the confirmation form. */
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `Delete ${data.credential.name} · Credentials · Latchkey` : 'Delete credential · Latchkey' },
+];
+
+/** The hidden field the confirmation page sends, so a mismatch re-renders the page instead of going to the detail. */
+const FROM_PAGE = 'confirm-page';
+
+function revocationTarget(provider: string | null): string {
+  return provider && provider !== 'custom' && isOAuthProviderId(provider) ? getProvider(provider).label : 'the provider';
+}
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug);
+  const ctx = await requireMembership(request, params.orgSlug, 'admin');
   const credential = await requireOwnCredential(ctx, request, params.id);
-  return redirect(`/orgs/${ctx.organization.slug}/credentials/${credential.id}`);
+  const agents = await agentsDependingOn({ organizationId: ctx.organization.id, name: credential.name });
+  return {
+    slug: ctx.organization.slug,
+    credential: { id: credential.id, name: credential.name },
+    revokesAt: credential.type === 'oauth' ? revocationTarget(credential.oauthProvider) : null,
+    agents: agents.map(({ id, name }) => ({ id, name })),
+  };
+}
+
+function mismatchMessage(name: string): string {
+  return `The name you typed does not match the credential. Type ${name} to confirm.`;
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const ctx = await requireMembership(request, params.orgSlug, 'admin');
   const formData = await request.formData();
   const confirmName = formData.get('confirmName');
+  const typed = typeof confirmName === 'string' ? confirmName.trim() : '';
   const base = `/orgs/${ctx.organization.slug}/credentials`;
+  const actor = credentialActor(ctx, request, context);
+  const credential = await requireOwnCredential(ctx, request, params.id);
+
+  // The name is checked before anything reaches the provider: a typo must not revoke a credential that stays.
+  if (typed !== credential.name) {
+    if (formData.get('from') === FROM_PAGE) return data({ error: mismatchMessage(credential.name) }, { status: 400 });
+    return redirectWithToast(`${base}/${credential.id}`, { type: 'error', title: 'Not deleted', description: mismatchMessage(credential.name) });
+  }
+
+  let revocation: RevocationOutcome;
   try {
-    const deleted = await deleteCredential(credentialActor(ctx, request, context), params.id ?? '', {
-      confirmName: typeof confirmName === 'string' ? confirmName : '',
-    });
-    return redirectWithToast(base, { type: 'success', title: `Deleted ${deleted.name}` });
+    revocation = await revokeBeforeDelete(actor, credential.id);
+  } catch (error) {
+    if (error instanceof OAuthError && error.code === 'not_found') throw notFound();
+    if (error instanceof OAuthError && error.code === 'forbidden') throw forbidden(error.message);
+    throw error;
+  }
+
+  try {
+    const deleted = await deleteCredential(actor, credential.id, { confirmName: typed });
+    if (credential.type !== 'oauth') return redirectWithToast(base, { type: 'success', title: `Deleted ${deleted.name}` });
+    return redirectWithToast(
+      base,
+      revocation.revoked
+        ? { type: 'success', title: `Deleted ${deleted.name}`, description: 'Its tokens were revoked at the provider first.' }
+        : { type: 'info', title: `Deleted ${deleted.name}`, description: `The tokens were deleted here, but ${revocation.problem}.` },
+    );
   } catch (error) {
     if (error instanceof CredentialError && error.code === 'validation') {
-      const message = error.fieldErrors.confirmName?.[0] ?? error.message;
-      return redirectWithToast(`${base}/${encodeURIComponent(params.id ?? '')}`, {
-        type: 'error',
-        title: 'Not deleted',
-        description: `${error.message}. ${message}.`,
-      });
+      return redirectWithToast(`${base}/${credential.id}`, { type: 'error', title: 'Not deleted', description: error.message });
     }
     throw httpErrorFor(error);
   }
+}
+
+/** The confirmation without JavaScript: the same words and typed-name check as the dialog on the detail page. */
+export default function DeleteCredentialPage() {
+  const { slug, credential, revokesAt, agents } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const detail = `/orgs/${slug}/credentials/${credential.id}`;
+  return (
+    <div className="space-y-6">
+      <Link
+        to={detail}
+        className="inline-flex items-center gap-1.5 rounded-sm text-sm font-medium text-slate-500 hover:text-slate-900 focus-visible:outline-2 focus-visible:outline-indigo-600"
+      >
+        <ArrowLeft className="size-4" aria-hidden />
+        {credential.name}
+      </Link>
+      <Card className="mx-auto max-w-lg p-6">
+        <div className="flex items-start gap-4">
+          <div className="flex size-10 shrink-0 items-center justify-center rounded-full bg-red-50 text-red-600">
+            <Trash2 className="size-5" aria-hidden />
+          </div>
+          <div className="min-w-0 flex-1">
+            <h1 className="text-base font-semibold text-slate-900">
+              Delete <span className="break-all">“{credential.name}”</span>?
+            </h1>
+            <div className="mt-2">
+              <DeleteConsequences agents={agents} revokesAt={revokesAt} />
+            </div>
+          </div>
+        </div>
+        <div className="mt-5">
+          {result && 'error' in result ? (
+            <div role="alert" className="mb-3">
+              <ErrorList errors={[result.error]} />
+            </div>
+          ) : null}
+          <DeleteConfirmForm
+            name={credential.name}
+            action={`${detail}/delete`}
+            hidden={{ from: FROM_PAGE }}
+            cancel={
+              <Button asChild variant="secondary">
+                <Link to={detail}>Cancel</Link>
+              </Button>
+            }
+          />
+        </div>
+      </Card>
+    </div>
+  );
 }

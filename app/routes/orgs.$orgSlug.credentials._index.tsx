@@ -2,6 +2,7 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData, useLocation, useNavigation } from '@remix-run/react';
 import { FileKey, KeyRound, Link2, LockKeyhole, Plus, SearchX } from 'lucide-react';
+import { AttentionBanner } from '~/components/attention-banner';
 import { CredentialsTable } from '~/components/credentials/credentials-table';
 import { tableHref } from '~/components/credentials/table-links';
 import { FilterChips, SearchForm, SummaryStrip } from '~/components/credentials/table-toolbar';
@@ -10,6 +11,7 @@ import { EmptyState, PageHeader } from '~/components/ui/card';
 import { listCredentials } from '~/credentials/query.server';
 import { parseTableState } from '~/credentials/table-state';
 import { prisma } from '~/db.server';
+import { attentionBanner } from '~/notifications/attention.server';
 import { requireMembership } from '~/orgs/membership.server';
 import { hasRole } from '~/orgs/roles';
 
@@ -19,7 +21,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { organization, membership } = await requireMembership(request, params.orgSlug);
   const url = new URL(request.url);
   const state = parseTableState(url.searchParams);
-  const result = await listCredentials(organization.id, state);
+  // The banner's queries (a membership lookup, then a count and three rows of needs-attention credentials on the
+  // (organizationId, status, …) index) run beside the table's, so they add no round trip to the page.
+  const [result, banner] = await Promise.all([listCredentials(organization.id, state), attentionBanner(organization.id, membership)]);
   // A page past the end (a stale link after deletions) lands on the last page instead of an empty table.
   if (result.rows.length === 0 && state.page > 1 && result.pageCount > 0) {
     throw redirect(`${url.pathname}${tableHref(state, { page: result.pageCount })}`);
@@ -34,6 +38,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     state,
     now: new Date(),
     isEmpty,
+    banner,
     ...result,
   };
 }
@@ -69,6 +74,7 @@ export default function CredentialsPage() {
           ) : null
         }
       />
+      <AttentionBanner banner={data.banner} orgSlug={slug} />
       {isEmpty ? (
         <EmptyState
           icon={<KeyRound className="size-5" aria-hidden />}

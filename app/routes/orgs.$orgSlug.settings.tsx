@@ -1,8 +1,9 @@
-// Organization settings: name (admins can rename) and the read-only slug.
+// Organization settings: name (admins can rename), the read-only slug, and links to OAuth apps and notifications.
 import { getFormProps, getInputProps, useForm } from '@conform-to/react';
 import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4';
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { Form, Link, Outlet, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { Form, NavLink, Outlet, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { BellRing, ChevronRight, KeyRound } from 'lucide-react';
 import { Button } from '~/components/ui/button';
 import { Card, PageHeader } from '~/components/ui/card';
 import { Field, Input, Label } from '~/components/ui/field';
@@ -10,6 +11,7 @@ import { requireMembership } from '~/orgs/membership.server';
 import { renameOrganization } from '~/orgs/organizations.server';
 import { hasRole } from '~/orgs/roles';
 import { RenameOrganizationSchema } from '~/orgs/schemas';
+import { cn } from '~/utils/misc';
 import { redirectWithToast } from '~/utils/toast.server';
 
 export const meta: MetaFunction = () => [{ title: 'Settings · Latchkey' }];
@@ -45,7 +47,7 @@ export default function SettingsPage() {
   });
   return (
     <div className="space-y-6">
-      <PageHeader title="Settings" description="Your organization’s name and address." />
+      <PageHeader title="Settings" description="Your organization’s name and address, the OAuth apps it connects with, and how it hears about problems." />
       <Card className="max-w-2xl">
         <Form method="post" {...getFormProps(form)}>
           <div className="space-y-5 p-5 sm:p-6">
@@ -77,13 +79,45 @@ export default function SettingsPage() {
           ) : null}
         </Form>
       </Card>
-      {/* Child settings pages (notifications) render below the general card. */}
+      <nav aria-label="More settings" className="grid max-w-2xl gap-3 sm:grid-cols-2">
+        <SettingsLink
+          to={`/orgs/${organization.slug}/settings/oauth`}
+          icon={KeyRound}
+          title="OAuth apps"
+          description="The clients Latchkey signs in with at GitHub, Google, Slack and others."
+        />
+        <SettingsLink
+          to={`/orgs/${organization.slug}/settings/notifications`}
+          icon={BellRing}
+          title="Notifications"
+          description="A signed webhook when a credential changes status, and the expiry warning window."
+        />
+      </nav>
+      {/* Child settings pages (notifications) render below the links. */}
       <Outlet />
-      <p className="text-sm">
-        <Link to="notifications" className="font-medium text-indigo-600 hover:text-indigo-500">
-          Notification settings: webhook and warning window
-        </Link>
-      </p>
     </div>
+  );
+}
+
+function SettingsLink({ to, icon: Icon, title, description }: { to: string; icon: typeof KeyRound; title: string; description: string }) {
+  return (
+    <NavLink
+      to={to}
+      className={({ isActive }) =>
+        cn(
+          'group flex items-start gap-3 rounded-lg border bg-white p-4 shadow-sm transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600',
+          isActive ? 'border-indigo-500 ring-1 ring-indigo-500' : 'border-slate-200 hover:border-slate-300 hover:bg-slate-50',
+        )
+      }
+    >
+      <span className="flex size-9 shrink-0 items-center justify-center rounded-lg bg-indigo-50 text-indigo-600">
+        <Icon className="size-4.5" aria-hidden />
+      </span>
+      <span className="min-w-0 flex-1">
+        <span className="block text-sm font-semibold text-slate-900">{title}</span>
+        <span className="mt-0.5 block text-xs text-slate-500">{description}</span>
+      </span>
+      <ChevronRight className="mt-0.5 size-4 shrink-0 text-slate-400 group-hover:text-slate-600" aria-hidden />
+    </NavLink>
   );
 }

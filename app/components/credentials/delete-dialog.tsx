@@ -1,17 +1,92 @@
-// The delete confirmation: a dialog that names the credential and asks for its name before posting to the delete action.
+// The delete confirmation: a dialog that names the credential, says which agents lose access and asks for its name.
+// Without JavaScript the Delete button opens the delete route's own confirmation page instead (a GET form).
 import * as Dialog from '@radix-ui/react-dialog';
 import { Form, useNavigation } from '@remix-run/react';
 import { Trash2, X } from 'lucide-react';
 import { useId, useState } from 'react';
 import { Button } from '~/components/ui/button';
+import { AgentImpact, type DependentAgent } from './agent-impact';
 
-export function DeleteCredentialDialog({ name, action }: { name: string; action: string }) {
-  const [open, setOpen] = useState(false);
-  const [typed, setTyped] = useState('');
+export interface DeleteCredentialProps {
+  name: string;
+  /** The delete route: GET shows the confirmation page, POST deletes. */
+  action: string;
+  agents: readonly DependentAgent[];
+  /** For an OAuth credential: who revokes its tokens before the delete ("GitHub", "the provider"). */
+  revokesAt?: string | null;
+}
+
+/** What deleting does, in the dialog and on the no-JavaScript page alike. */
+export function DeleteConsequences({ agents, revokesAt }: Pick<DeleteCredentialProps, 'agents' | 'revokesAt'>) {
+  return (
+    <div className="space-y-3">
+      <p className="text-sm text-slate-600">
+        {revokesAt ? <>Its tokens are revoked at {revokesAt} first, then its </> : 'Its '}
+        encrypted value is destroyed and agents using it stop working at once. The audit log keeps its history. This cannot be
+        undone.
+      </p>
+      <AgentImpact agents={agents} />
+    </div>
+  );
+}
+
+/** The typed-name field and the buttons; `onCancel` closes the dialog, `cancelHref` leaves the page. */
+export function DeleteConfirmForm({
+  name,
+  action,
+  typed,
+  onTyped,
+  cancel,
+  hidden,
+}: {
+  name: string;
+  action: string;
+  typed?: string;
+  onTyped?: (value: string) => void;
+  cancel: React.ReactNode;
+  hidden?: Record<string, string>;
+}) {
   const navigation = useNavigation();
   const inputId = useId();
   const submitting = navigation.state === 'submitting' && navigation.formAction === action;
-  const matches = typed === name;
+  const controlled = typed !== undefined;
+  return (
+    <Form method="post" action={action} className="space-y-4">
+      {Object.entries(hidden ?? {}).map(([key, value]) => (
+        <input key={key} type="hidden" name={key} value={value} />
+      ))}
+      <div>
+        <label htmlFor={inputId} className="block text-sm font-medium text-slate-700">
+          Type <span className="font-mono break-all text-slate-900">{name}</span> to confirm
+        </label>
+        <input
+          id={inputId}
+          name="confirmName"
+          autoComplete="off"
+          spellCheck={false}
+          required
+          {...(controlled ? { value: typed, onChange: (event: React.ChangeEvent<HTMLInputElement>) => onTyped?.(event.currentTarget.value) } : {})}
+          className="mt-1.5 block h-9 w-full rounded-lg border-0 px-3 font-mono text-sm text-slate-900 shadow-sm ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-red-600 focus:outline-none"
+        />
+      </div>
+      <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
+        {cancel}
+        <Button
+          type="submit"
+          className="bg-red-600 hover:bg-red-500 focus-visible:outline-red-600"
+          disabled={(controlled && typed.trim() !== name) || submitting}
+        >
+          <Trash2 className="size-4" aria-hidden />
+          {submitting ? 'Deleting…' : 'Delete credential'}
+        </Button>
+      </div>
+    </Form>
+  );
+}
+
+export function DeleteCredentialDialog({ name, action, agents, revokesAt }: DeleteCredentialProps) {
+  const [open, setOpen] = useState(false);
+  const [typed, setTyped] = useState('');
 
   return (
     <Dialog.Root
@@ -21,15 +96,23 @@ export function DeleteCredentialDialog({ name, action }: { name: string; action:
         if (!next) setTyped('');
       }}
     >
-      <Dialog.Trigger asChild>
-        <Button variant="danger">
+      {/* A GET form: without JavaScript it opens the confirmation page; with it, the dialog. */}
+      <form
+        method="get"
+        action={action}
+        onSubmit={(event) => {
+          event.preventDefault();
+          setOpen(true);
+        }}
+      >
+        <Button type="submit" variant="danger" aria-haspopup="dialog">
           <Trash2 className="size-4" aria-hidden />
           Delete
         </Button>
-      </Dialog.Trigger>
+      </form>
       <Dialog.Portal>
         <Dialog.Overlay className="fixed inset-0 z-40 bg-slate-900/40" />
-        <Dialog.Content className="fixed top-1/2 left-1/2 z-50 w-[calc(100vw-2rem)] max-w-md -translate-x-1/2 -translate-y-1/2 rounded-lg border border-slate-200 bg-white p-6 shadow-xl focus:outline-none">
+        <Dialog.Content className="fixed top-1/2 left-1/2 z-50 max-h-[calc(100dvh-2rem)] w-[calc(100vw-2rem)] max-w-md -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg border border-slate-200 bg-white p-6 shadow-xl focus:outline-none">
           <div className="flex items-start gap-4">
             <div className="flex size-10 shrink-0 items-center justify-center rounded-full bg-red-50 text-red-600">
               <Trash2 className="size-5" aria-hidden />
@@ -38,9 +121,10 @@ export function DeleteCredentialDialog({ name, action }: { name: string; action:
               <Dialog.Title className="text-base font-semibold text-slate-900">
                 Delete <span className="break-all">“{name}”</span>?
               </Dialog.Title>
-              <Dialog.Description className="mt-1 text-sm text-slate-500">
-                Its encrypted value is destroyed and agents using it stop working at once. The audit log keeps its history.
-                This cannot be undone.
+              <Dialog.Description asChild>
+                <div className="mt-2">
+                  <DeleteConsequences agents={agents} revokesAt={revokesAt} />
+                </div>
               </Dialog.Description>
             </div>
             <Dialog.Close asChild>
@@ -53,32 +137,21 @@ export function DeleteCredentialDialog({ name, action }: { name: string; action:
               </button>
             </Dialog.Close>
           </div>
-          <Form method="post" action={action} className="mt-5 space-y-4">
-            <div>
-              <label htmlFor={inputId} className="block text-sm font-medium text-slate-700">
-                Type <span className="font-mono break-all text-slate-900">{name}</span> to confirm
-              </label>
-              <input
-                id={inputId}
-                name="confirmName"
-                autoComplete="off"
-                spellCheck={false}
-                value={typed}
-                onChange={(event) => setTyped(event.currentTarget.value)}
-                className="mt-1.5 block h-9 w-full rounded-lg border-0 px-3 font-mono text-sm text-slate-900 shadow-sm ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-red-600 focus:outline-none"
-              />
-            </div>
-            <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-              <Dialog.Close asChild>
-                <Button type="button" variant="secondary">
-                  Cancel
-                </Button>
-              </Dialog.Close>
-              <Button type="submit" className="bg-red-600 hover:bg-red-500 focus-visible:outline-red-600" disabled={!matches || submitting}>
-                {submitting ? 'Deleting…' : 'Delete credential'}
-              </Button>
-            </div>
-          </Form>
+          <div className="mt-5">
+            <DeleteConfirmForm
+              name={name}
+              action={action}
+              typed={typed}
+              onTyped={setTyped}
+              cancel={
+                <Dialog.Close asChild>
+                  <Button type="button" variant="secondary">
+                    Cancel
+                  </Button>
+                </Dialog.Close>
+              }
+            />
+          </div>
         </Dialog.Content>
       </Dialog.Portal>
     </Dialog.Root>

@@ -1,0 +1,82 @@
+// Where OAuth starts in the UI: the add page's OAuth step (Connect with the provider, or paste tokens) and the settings
+// page's links to OAuth apps and notifications; each checked for axe, for 375 px, and captured as screenshots.
+import type { Page } from '@playwright/test';
+import { expect, expectNoSeriousA11yViolations, screenshot, test } from './fixtures';
+
+async function expectNoHorizontalScroll(page: Page) {
+  const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+}
+
+test('the add page offers Connect with the provider and Paste tokens for an OAuth service', async ({ page, loginAs }) => {
+  const { org } = await loginAs();
+  const base = `/orgs/${org.slug}/credentials/new`;
+  await page.goto(base);
+  await page.getByRole('link', { name: /OAuth/ }).click();
+  await expect(page).toHaveURL(`${base}?type=oauth`);
+  await expect(page.getByText('coming soon')).toHaveCount(0);
+  const services = page.getByRole('list', { name: 'Services' });
+  await expect(services.getByRole('link', { name: /GitHub/ })).toBeVisible();
+  await screenshot(page, 'credential-new-oauth-services');
+
+  await services.getByRole('link', { name: /GitHub/ }).click();
+  await expect(page).toHaveURL(`${base}?type=oauth&service=github`);
+  await expect(page.getByRole('heading', { name: 'GitHub · OAuth' })).toBeVisible();
+  const connect = page.getByRole('link', { name: 'Connect with GitHub' });
+  await expect(connect).toHaveAttribute('href', `${base}/oauth?service=github`);
+  await expect(page.getByRole('link', { name: 'Paste tokens' })).toHaveAttribute('href', `${base}/oauth?service=github&tab=paste`);
+  // No OAuth app is registered in a fresh organization: the page says where to set one up.
+  await expect(page.getByTestId('oauth-app-missing')).toContainText('No OAuth app is set up for GitHub');
+  await expect(page.getByTestId('oauth-app-missing').getByRole('link', { name: 'Register one in Settings' })).toHaveAttribute(
+    'href',
+    `/orgs/${org.slug}/settings/oauth`,
+  );
+  await expect(page.getByRole('list', { name: 'Default scopes' }).getByRole('listitem').first()).toBeVisible();
+  await expectNoSeriousA11yViolations(page);
+  await screenshot(page, 'credential-new-oauth-choice');
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.reload();
+  await expectNoHorizontalScroll(page);
+  await screenshot(page, 'credential-new-oauth-choice-mobile');
+  await page.setViewportSize({ width: 1280, height: 720 });
+
+  await page.getByRole('link', { name: 'Paste tokens' }).click();
+  await expect(page).toHaveURL(`${base}/oauth?service=github&tab=paste`);
+  await expect(page.getByLabel('Service')).toHaveValue('github');
+  await expect(page.getByLabel('Access token')).toBeVisible();
+
+  await page.goto(`${base}?type=oauth&service=github`);
+  await connect.click();
+  await expect(page).toHaveURL(`${base}/oauth?service=github`);
+  await expect(page.getByLabel('Service')).toHaveValue('github');
+  await expect(page.getByRole('button', { name: 'Connect' })).toBeDisabled();
+
+  // An unknown service, or one without OAuth, is not a page.
+  expect((await page.goto(`${base}?type=oauth&service=nope`))?.status()).toBe(404);
+  expect((await page.goto(`${base}?type=oauth&service=stripe`))?.status()).toBe(404);
+});
+
+test('settings link to OAuth apps and notifications', async ({ page, loginAs }) => {
+  const { org } = await loginAs();
+  await page.goto(`/orgs/${org.slug}/settings`);
+  const more = page.getByRole('navigation', { name: 'More settings' });
+  await expect(more.getByRole('link', { name: /OAuth apps/ })).toHaveAttribute('href', `/orgs/${org.slug}/settings/oauth`);
+  await expect(more.getByRole('link', { name: /Notifications/ })).toHaveAttribute('href', `/orgs/${org.slug}/settings/notifications`);
+  await expectNoSeriousA11yViolations(page);
+  await screenshot(page, 'settings');
+  await page.setViewportSize({ width: 375, height: 812 });
+  await page.reload();
+  await expectNoHorizontalScroll(page);
+  await screenshot(page, 'settings-mobile');
+  await page.setViewportSize({ width: 1280, height: 720 });
+
+  await more.getByRole('link', { name: /Notifications/ }).click();
+  await expect(page).toHaveURL(`/orgs/${org.slug}/settings/notifications`);
+  await expect(more.getByRole('link', { name: /Notifications/ })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('heading', { name: 'Notifications' })).toBeVisible();
+  await screenshot(page, 'settings-notifications');
+
+  await more.getByRole('link', { name: /OAuth apps/ }).click();
+  await expect(page).toHaveURL(`/orgs/${org.slug}/settings/oauth`);
+  await expect(page.getByRole('heading', { level: 1, name: 'OAuth apps' })).toBeVisible();
+});
