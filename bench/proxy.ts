@@ -1,4 +1,5 @@
 // Benchmark of the agent proxy: latency and throughput through /api/v1/proxy vs straight to the upstream, same run, loopback, keep-alive.
+// Also a bare pass-through Node proxy in the same process, as the ceiling any Node proxy reaches on this machine (BENCH_REFERENCE=0 skips it).
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,9 @@ const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.
 const LATENCY_REQUESTS = Number(process.env.BENCH_LATENCY_REQUESTS ?? 2_000);
 const THROUGHPUT_MS = Number(process.env.BENCH_THROUGHPUT_MS ?? 3_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+/** Also measure a bare pass-through Node proxy (no auth, no injection) in the same process: the ceiling on this machine. */
+const REFERENCE = process.env.BENCH_REFERENCE !== '0';
+const ROUNDS = 3;
 
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -109,6 +113,7 @@ async function main() {
   const client = new Worker(CLIENT_SOURCE, { eval: true, workerData: { concurrency: CONCURRENCY } });
   const { prisma } = await import('~/db.server');
   let apiServer: http.Server | undefined;
+  let referenceServer: http.Server | undefined;
   try {
     const { migrateDatabase } = await import('~/db/migrate.server');
     await migrateDatabase(url);
@@ -135,27 +140,59 @@ async function main() {
     await new Promise<void>((resolve) => apiServer!.listen(0, '127.0.0.1', resolve));
     const apiPort = (apiServer.address() as AddressInfo).port;
 
+    if (REFERENCE) {
+      // The least any Node proxy in this process can do: parse, forward over a keep-alive pool, pipe back.
+      const pool = new http.Agent({ keepAlive: true, maxSockets: 256 });
+      referenceServer = http.createServer((req, res) => {
+        const upstream = http.request(`${upstreamUrl}${req.url!.replace('/reference', '/v1')}`, { method: req.method, headers: { authorization: `Bearer ${upstreamKey}` }, agent: pool }, (response) => {
+          res.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(res);
+        });
+        upstream.on('error', () => res.destroy());
+        req.pipe(upstream);
+      });
+      referenceServer.keepAliveTimeout = 65_000;
+      await new Promise<void>((resolve) => referenceServer!.listen(0, '127.0.0.1', resolve));
+    }
+
     const direct = { url: `${upstreamUrl}/v1/models`, headers: { authorization: `Bearer ${upstreamKey}` } };
     const proxied = { url: `http://127.0.0.1:${apiPort}/api/v1/proxy/openai-bench/models`, headers: { authorization: `Bearer ${token}` } };
 
-    // Interleaved halves so drift (JIT, caches, CPU frequency) hits both sides alike.
-    const half = Math.ceil(LATENCY_REQUESTS / 2);
-    const directLat: number[] = [];
-    const proxiedLat: number[] = [];
-    for (let round = 0; round < 2; round += 1) {
-      directLat.push(...(await ask<number[]>(client, { kind: 'latency', ...direct, count: half })));
-      proxiedLat.push(...(await ask<number[]>(client, { kind: 'latency', ...proxied, count: half })));
+    const reference = referenceServer
+      ? { url: `http://127.0.0.1:${(referenceServer.address() as AddressInfo).port}/reference/models`, headers: { authorization: `Bearer ${token}` } }
+      : undefined;
+    const sides = [direct, proxied, ...(reference ? [reference] : [])];
+
+    // Interleaved rounds, for latency and for throughput, so drift (JIT, caches, CPU frequency, the other
+    // tenants of a shared machine) hits every side alike. Every side uses the same client, agent and concurrency.
+    const latencies: number[][] = sides.map(() => []);
+    const served = sides.map(() => 0);
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const [i, side] of sides.entries()) {
+        latencies[i]!.push(...(await ask<number[]>(client, { kind: 'latency', ...side, count: Math.ceil(LATENCY_REQUESTS / ROUNDS) })));
+      }
     }
-    const d = sorted(directLat);
-    const p = sorted(proxiedLat);
-    const directRps = await ask<number>(client, { kind: 'throughput', ...direct, ms: THROUGHPUT_MS });
-    const proxiedRps = await ask<number>(client, { kind: 'throughput', ...proxied, ms: THROUGHPUT_MS });
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const [i, side] of sides.entries()) {
+        served[i]! += (await ask<number>(client, { kind: 'throughput', ...side, ms: THROUGHPUT_MS / ROUNDS })) * (THROUGHPUT_MS / ROUNDS / 1000);
+      }
+    }
+    const [d, p, r] = latencies.map(sorted) as [number[], number[], number[] | undefined];
+    const [directRps, proxiedRps, referenceRps] = served.map((n) => n / (THROUGHPUT_MS / 1000)) as [number, number, number | undefined];
 
     const row = (label: string, xs: number[], rps: number) =>
-      `${label.padEnd(8)} p50 ${percentile(xs, 50).toFixed(3).padStart(7)} ms  p99 ${percentile(xs, 99).toFixed(3).padStart(7)} ms  ${rps.toFixed(0).padStart(6)} req/s`;
-    console.log(`${LATENCY_REQUESTS} sequential requests per side, then ${THROUGHPUT_MS / 1000} s at ${CONCURRENCY} in flight (loopback, keep-alive)`);
+      `${label.padEnd(10)} p50 ${percentile(xs, 50).toFixed(3).padStart(7)} ms  p99 ${percentile(xs, 99).toFixed(3).padStart(7)} ms  ${rps.toFixed(0).padStart(6)} req/s`;
+    console.log(
+      `${LATENCY_REQUESTS} sequential requests per side, then ${THROUGHPUT_MS / 1000} s at ${CONCURRENCY} in flight (loopback, keep-alive), in ${ROUNDS} interleaved rounds`,
+    );
     console.log(row('direct', d, directRps));
     console.log(row('proxied', p, proxiedRps));
+    if (r && referenceRps !== undefined) {
+      console.log(row('bare-node', r, referenceRps));
+      console.log(
+        `reference: a bare Node pass-through proxy (no auth, no injection, same process) adds p50 ${Math.max(0, percentile(r, 50) - percentile(d, 50)).toFixed(3)} ms, throughput_ratio=${(referenceRps / directRps).toFixed(3)}; Latchkey reaches ${((100 * proxiedRps) / referenceRps).toFixed(0)}% of its throughput`,
+      );
+    }
     const addedP50 = Math.max(0, percentile(p, 50) - percentile(d, 50));
     const addedP99 = Math.max(0, percentile(p, 99) - percentile(d, 99));
     console.log(
@@ -164,10 +201,14 @@ async function main() {
   } finally {
     await client.terminate();
     await upstreamWorker.terminate();
-    if (apiServer) {
-      apiServer.closeAllConnections();
-      await new Promise<void>((resolve) => apiServer!.close(() => resolve()));
+    for (const server of [apiServer, referenceServer]) {
+      if (!server) continue;
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+    // Stage the buffered credential uses while the database still exists.
+    const { closeUsageStore } = await import('~/usage/store.server');
+    await closeUsageStore().catch(() => undefined);
     const { closeQueues } = await import('~/queue/queue.server');
     await closeQueues().catch(() => undefined);
     await prisma.$disconnect();

@@ -118,7 +118,7 @@ export async function updateAgent(actor: AgentActor, agentId: string, input: Age
     });
     return agent;
   });
-  authCache.clear();
+  clearAgentAuthCache();
   return agent;
 }
 
@@ -139,7 +139,7 @@ export async function rotateAgentToken(actor: AgentActor, agentId: string): Prom
       details: { name: agent.name, prefix },
     });
   });
-  authCache.clear();
+  clearAgentAuthCache();
   return { token, prefix };
 }
 
@@ -160,7 +160,7 @@ export async function revokeAgentToken(actor: AgentActor, agentId: string, token
       details: { name: row.agent.name, prefix: row.prefix },
     });
   });
-  authCache.clear();
+  clearAgentAuthCache();
 }
 
 export async function deleteAgent(actor: AgentActor, agentId: string): Promise<void> {
@@ -177,7 +177,7 @@ export async function deleteAgent(actor: AgentActor, agentId: string): Promise<v
       details: { name: agent.name },
     });
   });
-  authCache.clear();
+  clearAgentAuthCache();
 }
 
 export interface AuthenticatedAgent {
@@ -190,9 +190,14 @@ export interface AuthenticatedAgent {
 }
 
 const authCache = new LRUCache<string, AuthenticatedAgent>({ max: 10_000, ttl: AUTH_CACHE_TTL_MS });
+const authInFlight = new Map<string, Promise<AuthenticatedAgent | null>>();
+/** Bumped by every clear, so a lookup that started before a revocation neither caches nor is shared after it. */
+let authGeneration = 0;
 
 /** Forgets every cached authentication (after a revocation, or in tests). */
 export function clearAgentAuthCache(): void {
+  authGeneration += 1;
+  authInFlight.clear();
   authCache.clear();
 }
 
@@ -214,6 +219,19 @@ export async function authenticateAgent(authorizationHeader: string | undefined 
   const tokenHash = hashToken(token);
   const cached = authCache.get(tokenHash);
   if (cached) return cached;
+  // Concurrent requests with the same token share one lookup (no burst of identical queries when the entry expires).
+  let pending = authInFlight.get(tokenHash);
+  if (!pending) {
+    const lookup: Promise<AuthenticatedAgent | null> = lookupAgent(tokenHash, authGeneration).finally(() => {
+      if (authInFlight.get(tokenHash) === lookup) authInFlight.delete(tokenHash);
+    });
+    authInFlight.set(tokenHash, lookup);
+    pending = lookup;
+  }
+  return pending;
+}
+
+async function lookupAgent(tokenHash: string, generation: number): Promise<AuthenticatedAgent | null> {
   const row = await prisma.agentToken.findUnique({
     where: { tokenHash },
     select: {
@@ -233,7 +251,8 @@ export async function authenticateAgent(authorizationHeader: string | undefined 
     allowPrivateHosts: row.agent.organization.allowPrivateHosts,
     tokenId: row.id,
   };
-  authCache.set(tokenHash, agent);
+  // A revocation that cleared the cache while this lookup ran may have come after the row was read: do not cache it.
+  if (generation === authGeneration) authCache.set(tokenHash, agent);
   // Token "last used" at minute granularity: one cheap write per minute per token, off the request path.
   void prisma.agentToken
     .updateMany({ where: { id: row.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(Date.now() - 60_000) } }] }, data: { lastUsedAt: new Date() } })

@@ -1,5 +1,5 @@
 // JSON error answers of the agent API: { error: { code, message } }, never with secret material.
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { ApiErrorCode } from './schemas';
 
 export class ApiError extends Error {
@@ -13,10 +13,18 @@ export class ApiError extends Error {
   }
 }
 
-export function sendApiError(res: Response, status: number, code: ApiErrorCode, message: string): void {
+/** Writes the error on a plain Node response (the proxy's fast path) or an Express one alike. */
+export function writeApiError(res: ServerResponse, status: number, code: ApiErrorCode, message: string): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  res.status(status).set('Cache-Control', 'no-store').json({ error: { code, message } });
+  const body = JSON.stringify({ error: { code, message } });
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }
+
+export const sendApiError = writeApiError;

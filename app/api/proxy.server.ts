@@ -1,6 +1,7 @@
 // The credential-injecting proxy: /api/v1/proxy/:credentialName/* forwarded, streaming both ways, to the credential's own host only.
 import http from 'node:http';
 import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
@@ -9,10 +10,11 @@ import { getService, injectionFor, type Injection } from '~/credentials/catalog'
 import { logger } from '~/logger.server';
 import { accessTokenForUse } from '~/oauth/refresh.server';
 import { recordCredentialUse } from '~/usage/usage.server';
-import { readCredentialSecret } from '~/vault/vault.server';
+import { prisma } from '~/db.server';
+import { openSecret, VaultError } from '~/vault/vault.server';
 import { assertUsable, credentialForAgent, type AgentCredential } from './credentials.server';
 import { EgressRefusedError, egressAgentFor } from './egress.server';
-import { ApiError, sendApiError } from './errors.server';
+import { ApiError, writeApiError } from './errors.server';
 
 export interface ProxyOptions {
   /** Largest request body forwarded (declared or streamed); over it the agent gets 413. */
@@ -77,9 +79,17 @@ const settingsSchema = z
   })
   .loose();
 
+// Credential rows are cached (and so the same object) for about a second: parse their settings once per row, not per request.
+const parsedSettings = new WeakMap<AgentCredential, z.infer<typeof settingsSchema>>();
+
 function settingsOf(credential: AgentCredential) {
-  const parsed = settingsSchema.safeParse(credential.settings ?? {});
-  return parsed.success ? parsed.data : {};
+  let settings = parsedSettings.get(credential);
+  if (!settings) {
+    const parsed = settingsSchema.safeParse(credential.settings ?? {});
+    settings = parsed.success ? parsed.data : {};
+    parsedSettings.set(credential, settings);
+  }
+  return settings;
 }
 
 function baseUrlOf(credential: AgentCredential): URL {
@@ -115,17 +125,40 @@ export function upstreamUrl(base: URL, originalUrl: string): URL {
   return url;
 }
 
-const secretCache = new LRUCache<string, string>({ max: 5_000, ttl: 5_000 });
+/** Sealed secret rows (ciphertext + key version), never plaintext: cached per credential version for a few seconds. */
+const sealedCache = new LRUCache<string, { ciphertext: Uint8Array; keyVersion: number }>({ max: 5_000, ttl: 5_000 });
 
-/** A secret field of the credential; cached by credential version for a few seconds (a new version is a new key). */
+async function sealedRow(credential: AgentCredential, field: string, key: string) {
+  const cached = sealedCache.get(key);
+  if (cached) return cached;
+  const row = await prisma.credentialSecret.findFirst({
+    where: { credentialId: credential.id, field, credential: { organizationId: credential.organizationId } },
+    select: { ciphertext: true, keyVersion: true },
+  });
+  if (!row) throw new VaultError('not_found', 'Secret not found');
+  sealedCache.set(key, row);
+  return row;
+}
+
+/**
+ * A secret field of the credential, opened for this request only. The sealed row is cached by credential
+ * version (a new value is a new version); the vault keeps the unwrapped organization key, so opening is one
+ * AES-GCM decryption and the plaintext never outlives the request.
+ */
 async function secretField(credential: AgentCredential, field: string): Promise<string> {
   const key = `${credential.id}:${credential.version}:${field}`;
-  const cached = secretCache.get(key);
-  if (cached !== undefined) return cached;
-  const bytes = await readCredentialSecret(credential.organizationId, credential.id, field);
+  const location = { organizationId: credential.organizationId, credentialId: credential.id, field };
+  let bytes: Buffer;
+  try {
+    bytes = await openSecret({ ...location, ...(await sealedRow(credential, field, key)) });
+  } catch (error) {
+    if (!sealedCache.has(key)) throw error;
+    // A cached row re-encrypted under a new organization key since: read it again once.
+    sealedCache.delete(key);
+    bytes = await openSecret({ ...location, ...(await sealedRow(credential, field, key)) });
+  }
   const value = bytes.toString('utf8');
   bytes.fill(0);
-  secretCache.set(key, value);
   return value;
 }
 
@@ -143,7 +176,7 @@ async function inject(
   headers: http.OutgoingHttpHeaders,
   options: { leadMs: number; forceRefresh?: boolean },
 ): Promise<Injected> {
-  const url = new URL(target);
+  let url = target;
   const out = { ...headers };
   let value: string;
   if (credential.type === 'oauth') {
@@ -157,6 +190,7 @@ async function inject(
     value = await secretField(credential, ('field' in injection && injection.field) || 'key');
   }
   if (injection.kind === 'query') {
+    url = new URL(target);
     url.searchParams.delete(injection.param);
     url.searchParams.set(injection.param, value);
   } else {
@@ -167,16 +201,24 @@ async function inject(
   return { url, headers: out, secrets: [value] };
 }
 
-function forwardedHeaders(req: Request): http.OutgoingHttpHeaders {
-  const connectionListed = new Set(
-    String(req.headers.connection ?? '')
+/** Headers the agent's Connection header names are hop-by-hop too; the usual values name none worth a set. */
+function connectionListed(connection: string | undefined): Set<string> | null {
+  if (connection === undefined || /^\s*(?:keep-alive|close)\s*$/i.test(connection)) return null;
+  return new Set(
+    connection
       .split(',')
       .map((h) => h.trim().toLowerCase())
       .filter(Boolean),
   );
+}
+
+function forwardedHeaders(req: IncomingMessage): http.OutgoingHttpHeaders {
+  const listed = connectionListed(req.headers.connection);
   const out: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || DROPPED_REQUEST_HEADERS.has(name) || connectionListed.has(name)) continue;
+  const incoming = req.headers;
+  for (const name in incoming) {
+    const value = incoming[name];
+    if (value === undefined || DROPPED_REQUEST_HEADERS.has(name) || listed?.has(name)) continue;
     out[name] = value;
   }
   return out;
@@ -185,7 +227,7 @@ function forwardedHeaders(req: Request): http.OutgoingHttpHeaders {
 class PayloadTooLargeError extends Error {}
 class UpstreamTimeoutError extends Error {}
 
-function readBody(req: Request, max: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -204,15 +246,14 @@ function readBody(req: Request, max: number): Promise<Buffer> {
 
 /** Sends one upstream request; the body is a buffer, null, or the agent's request streamed with a byte limit. */
 function send(
-  req: Request,
+  req: IncomingMessage,
   injected: Injected,
   body: Buffer | null | 'stream',
   transport: http.Agent,
   options: Required<ProxyOptions>,
 ): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const headers = { ...injected.headers };
-    if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length);
+    const headers = Buffer.isBuffer(body) ? { ...injected.headers, 'content-length': String(body.length) } : injected.headers;
     const client = injected.url.protocol === 'https:' ? https : http;
     const upstream = client.request(injected.url, { method: req.method, headers, agent: transport });
     const headersTimer = setTimeout(() => upstream.destroy(new UpstreamTimeoutError()), options.headersTimeoutMs);
@@ -247,13 +288,13 @@ function send(
   });
 }
 
-function proxyPrefix(req: Request): string {
-  const match = /^(.*?\/proxy\/[^/?]+)/.exec(req.originalUrl);
+function proxyPrefix(originalUrl: string): string {
+  const match = /^(.*?\/proxy\/[^/?]+)/.exec(originalUrl);
   return match?.[1] ?? '';
 }
 
 function responseHeaders(
-  req: Request,
+  originalUrl: string,
   upstream: http.IncomingMessage,
   target: URL,
   base: URL,
@@ -282,7 +323,7 @@ function responseHeaders(
     // Same host: point the agent back through the proxy when the target stays under the base path.
     const basePath = base.pathname.replace(/\/+$/, '');
     if (basePath === '' || next.pathname.startsWith(`${basePath}/`) || next.pathname === basePath) {
-      out.location = `${proxyPrefix(req)}${next.pathname.slice(basePath.length)}${next.search}`;
+      out.location = `${proxyPrefix(originalUrl)}${next.pathname.slice(basePath.length)}${next.search}`;
     } else {
       delete out.location;
     }
@@ -290,7 +331,7 @@ function responseHeaders(
   return out;
 }
 
-function relay(req: Request, res: Response, upstream: http.IncomingMessage, headers: http.OutgoingHttpHeaders): void {
+function relay(res: ServerResponse, upstream: http.IncomingMessage, headers: http.OutgoingHttpHeaders): void {
   res.writeHead(upstream.statusCode ?? 502, upstream.statusMessage, headers);
   // Streams (server-sent events, chunked bodies): send the headers now, then every chunk as it comes. A body of
   // known length goes out with the headers in one write instead (a separate header packet costs a round trip).
@@ -300,7 +341,6 @@ function relay(req: Request, res: Response, upstream: http.IncomingMessage, head
     if (!upstream.complete) upstream.destroy();
   });
   upstream.pipe(res);
-  void req;
 }
 
 function mapError(error: unknown): ApiError {
@@ -320,21 +360,31 @@ function mapError(error: unknown): ApiError {
   return new ApiError(502, 'upstream_unreachable', 'The service could not be reached');
 }
 
-/** The Express handler for ALL /proxy/:credentialName and /proxy/:credentialName/* requests. */
-export function proxyHandler(opts: ProxyOptions = {}): RequestHandler {
+/** What the proxy needs to know about a request besides the request itself. */
+export interface ProxyRoute {
+  /** The credential name, already percent-decoded. */
+  credentialName: string;
+  /** The path and query as the agent sent them (…/proxy/<name>/<rest>?<query>). */
+  originalUrl: string;
+  requestId?: string;
+}
+
+type ProxyCore = (req: IncomingMessage, res: ServerResponse, route: ProxyRoute) => Promise<void>;
+
+function proxyCore(opts: ProxyOptions = {}): ProxyCore {
   const options = { ...DEFAULTS, ...opts };
-  return async (req: Request, res: Response) => {
+  return async (req, res, route) => {
     let agent: AuthenticatedAgent | null = null;
     let credential: AgentCredential | undefined;
     try {
       const authorization = req.headers['proxy-authorization'] ?? req.headers.authorization;
       agent = await authenticateAgent(authorization);
       if (!agent) throw new ApiError(401, 'unauthorized', 'A valid agent token is required (Authorization: Bearer lk_…)');
-      credential = await credentialForAgent(agent, req.params.credentialName ?? '');
+      credential = await credentialForAgent(agent, route.credentialName);
       assertUsable(credential);
       const base = baseUrlOf(credential);
       const injection = injectionOf(credential);
-      const target = upstreamUrl(base, req.originalUrl);
+      const target = upstreamUrl(base, route.originalUrl);
       const transport = egressAgentFor(target, agent.allowPrivateHosts);
 
       const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
@@ -358,18 +408,18 @@ export function proxyHandler(opts: ProxyOptions = {}): RequestHandler {
       );
       let outHeaders: http.OutgoingHttpHeaders;
       try {
-        outHeaders = responseHeaders(req, upstream, target, base, injected.secrets);
+        outHeaders = responseHeaders(route.originalUrl, upstream, target, base, injected.secrets);
       } catch (error) {
         upstream.resume();
         throw error;
       }
-      relay(req, res, upstream, outHeaders);
+      relay(res, upstream, outHeaders);
     } catch (error) {
       const apiError = mapError(error);
       if (apiError.status >= 500 && !(error instanceof ApiError)) {
         // Only the error's class and code: messages from sockets or providers could echo a URL with a query key.
         logger.warn(
-          { requestId: req.id, credentialId: credential?.id, agentId: agent?.id, errorName: (error as Error)?.name, errorCode: (error as { code?: string })?.code },
+          { requestId: route.requestId, credentialId: credential?.id, agentId: agent?.id, errorName: (error as Error)?.name, errorCode: (error as { code?: string })?.code },
           'proxy request failed',
         );
       }
@@ -378,7 +428,49 @@ export function proxyHandler(opts: ProxyOptions = {}): RequestHandler {
         res.setHeader('Connection', 'close');
         req.resume();
       }
-      sendApiError(res, apiError.status, apiError.code, apiError.message);
+      writeApiError(res, apiError.status, apiError.code, apiError.message);
     }
+  };
+}
+
+/** The Express handler for ALL /proxy/:credentialName and /proxy/:credentialName/* requests. */
+export function proxyHandler(opts: ProxyOptions = {}): RequestHandler {
+  const core = proxyCore(opts);
+  return (req: Request, res: Response) =>
+    core(req, res, { credentialName: req.params.credentialName ?? '', originalUrl: req.originalUrl, requestId: typeof req.id === 'string' ? req.id : undefined });
+}
+
+const FAST_PREFIX = '/api/v1/proxy/';
+
+/**
+ * The proxy as a plain Node handler for /api/v1/proxy/<name>[/<rest>][?query], to mount ahead of Express's
+ * middleware (see createApp). `match` answers the route for a request URL, or null for anything else (which
+ * then goes through Express, where the same proxy is mounted too).
+ */
+export interface FastProxy {
+  match(url: string): ProxyRoute | null;
+  handle(req: IncomingMessage, res: ServerResponse, route: ProxyRoute): void;
+}
+
+export function fastProxy(opts: ProxyOptions = {}): FastProxy {
+  const core = proxyCore(opts);
+  return {
+    match(url) {
+      if (!url.startsWith(FAST_PREFIX)) return null;
+      const end = url.slice(FAST_PREFIX.length).search(/[/?#]/);
+      const raw = end === -1 ? url.slice(FAST_PREFIX.length) : url.slice(FAST_PREFIX.length, FAST_PREFIX.length + end);
+      if (raw === '') return null;
+      let credentialName: string;
+      try {
+        credentialName = decodeURIComponent(raw);
+      } catch {
+        return null;
+      }
+      return { credentialName, originalUrl: url };
+    },
+    handle(req, res, route) {
+      res.setHeader('Cache-Control', 'no-store');
+      void core(req, res, route);
+    },
   };
 }

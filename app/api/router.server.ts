@@ -5,7 +5,7 @@ import { logger } from '~/logger.server';
 import { credentialForAgent, listAgentCredentials, summarize } from './credentials.server';
 import { ApiError, sendApiError } from './errors.server';
 import { openApiDocument } from './openapi';
-import { proxyHandler, type ProxyOptions } from './proxy.server';
+import { fastProxy, proxyHandler, type FastProxy, type ProxyOptions } from './proxy.server';
 import { credentialListSchema, credentialSummarySchema } from './schemas';
 
 export interface ApiRouterOptions {
@@ -28,7 +28,10 @@ function withAgent(handler: AgentHandler) {
   };
 }
 
-export function createApiRouter(options: ApiRouterOptions = {}): Router {
+/** The API router, carrying the proxy as a plain Node handler that createApp mounts ahead of Express (the hot path). */
+export type ApiRouter = Router & { fastProxy: FastProxy };
+
+export function createApiRouter(options: ApiRouterOptions = {}): ApiRouter {
   const router = express.Router();
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -36,6 +39,7 @@ export function createApiRouter(options: ApiRouterOptions = {}): Router {
   });
 
   // The proxy reads the raw body itself (streamed, with its own limit): nothing before it may consume it.
+  // Requests under /api/v1/proxy/ normally take the fast path (fastProxy below); these routes serve the rest.
   const proxy = proxyHandler(options.proxy);
   router.all('/proxy/:credentialName', proxy);
   router.all('/proxy/:credentialName/*', proxy);
@@ -59,5 +63,5 @@ export function createApiRouter(options: ApiRouterOptions = {}): Router {
   );
 
   router.all('*', (_req, res) => sendApiError(res, 404, 'not_found', 'No such API endpoint'));
-  return router;
+  return Object.assign(router, { fastProxy: fastProxy(options.proxy) });
 }

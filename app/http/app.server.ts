@@ -2,8 +2,10 @@
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { logger as baseLogger } from '~/logger.server';
+import type { FastProxy } from '~/api/proxy.server';
 import { bodyLimit } from './body-limit.server';
 import { sendHttpError } from './error-page.server';
+import { mountFastPath } from './fast-path.server';
 import { originCheck } from './origin-check.server';
 import { requestId, requestLogger } from './request-id.server';
 import { cspNonce, securityHeaders } from './security-headers.server';
@@ -23,8 +25,11 @@ export interface CreateAppOptions {
   publicUrl: string;
   formMaxBytes: number;
   uploadMaxBytes: number;
-  /** The agent API (/api/v1): mounted before the body limits and Remix, since the proxy streams bodies itself. */
-  api?: RequestHandler;
+  /**
+   * The agent API (/api/v1): mounted before the body limits and Remix, since the proxy streams bodies itself.
+   * Its `fastProxy`, when present, answers /api/v1/proxy/* ahead of all Express middleware (the hot path).
+   */
+  api?: RequestHandler & { fastProxy?: FastProxy };
   /** Bull Board, mounted at /admin/queues after the Origin check (it authenticates platform admins itself). */
   adminQueues?: RequestHandler;
   /** True under `npm run dev`: relaxes the CSP just enough for Vite's HMR. */
@@ -44,6 +49,7 @@ export function createApp(options: CreateAppOptions): express.Express {
   const checkHealth = options.checkHealth ?? selectOne;
   const app = express();
   app.disable('x-powered-by');
+  if (options.api?.fastProxy) mountFastPath(app, options.api.fastProxy, logger);
 
   // Keep everything before bodyLimit synchronous: it must see the body's first chunk arrive.
   app.use(requestId());
