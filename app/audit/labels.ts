@@ -24,6 +24,7 @@ const ACTION_LABELS: Record<string, string> = {
   'oauth_app.delete': 'Removed OAuth app',
   'organization.notifications_update': 'Changed notification settings',
   'organization.webhook_secret_rotate': 'Rotated webhook signing secret',
+  'organization.network_update': 'Changed network setting',
   'member.invite': 'Invited member',
 };
 

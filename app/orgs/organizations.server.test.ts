@@ -18,6 +18,7 @@ import { loader as auditLoader } from '~/routes/orgs.$orgSlug.audit._index';
 import { loader as credentialsLoader } from '~/routes/orgs.$orgSlug.credentials._index';
 import { action as membersAction, loader as membersLoader } from '~/routes/orgs.$orgSlug.members';
 import { action as settingsAction, loader as settingsLoader } from '~/routes/orgs.$orgSlug.settings';
+import { action as networkAction } from '~/routes/orgs.$orgSlug.settings.network';
 import { action as newOrgAction } from '~/routes/orgs.new';
 import { OrgError } from './errors';
 import { acceptInvitation, createInvitation, hashInvitationToken } from './invitations.server';
@@ -148,6 +149,26 @@ describe('organizations', () => {
     const org = await prisma.organization.findUniqueOrThrow({ where: { slug: owner.slug } });
     expect(org.name).toBe('After Rename');
     expect(org.slug).toBe(owner.slug);
+  });
+
+  it('only owners allow private hosts; the change is audited and a bad value changes nothing', async () => {
+    const owner = await createSignedUpUser({ organizationName: 'Network Org' });
+    const path = `/orgs/${owner.slug}/settings/network`;
+    const call = (form: Record<string, string>, cookie: string) =>
+      settle(() => networkAction({ request: postRequest(path, form, cookie), params: { orgSlug: owner.slug }, context: testContext }));
+    const admin = await createMember(owner.slug, 'admin');
+    expect(await describeThrown(networkAction({ request: postRequest(path, { allowPrivateHosts: 'on' }, admin.cookie), params: { orgSlug: owner.slug }, context: testContext }))).toMatchObject({ status: 403 });
+    const bad = (await call({ allowPrivateHosts: 'maybe' }, owner.cookie)) as { init: { status: number }; data: { result: { error: Record<string, string[]> } } };
+    expect(bad.init.status).toBe(400);
+    expect(bad.data.result.error.allowPrivateHosts?.[0]).toMatch(/Choose whether/);
+    const before = await prisma.organization.findUniqueOrThrow({ where: { slug: owner.slug } });
+    expect(before.allowPrivateHosts).toBe(false);
+
+    expect(((await call({ allowPrivateHosts: 'on' }, owner.cookie)) as Response).status).toBe(302);
+    expect((await prisma.organization.findUniqueOrThrow({ where: { slug: owner.slug } })).allowPrivateHosts).toBe(true);
+    const events = await prisma.auditEvent.findMany({ where: { organizationId: before.id, action: 'organization.network_update' } });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actorType: 'user', details: { allowPrivateHosts: true } });
   });
 });
 

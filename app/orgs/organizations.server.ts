@@ -1,5 +1,6 @@
-// Creating, finding and renaming organizations.
+// Creating, finding and renaming organizations, and their network setting.
 import crypto from 'node:crypto';
+import { recordAudit, type AuditContext } from '~/audit/audit.server';
 import { prisma } from '~/db.server';
 import type { Prisma } from '~/generated/prisma/client';
 import { createOrganizationDataKey } from '~/vault/keyring.server';
@@ -67,4 +68,27 @@ export async function listUserOrganizations(userId: string) {
 
 export async function renameOrganization(organizationId: string, name: string) {
   return prisma.organization.update({ where: { id: organizationId }, data: { name: name.trim() }, select: { id: true, name: true, slug: true } });
+}
+
+/**
+ * Lets the organization's proxy requests and webhooks reach private, loopback and link-local
+ * addresses (internal services), or stops that. Audited; a no-op when nothing changes.
+ */
+export async function setAllowPrivateHosts(organizationId: string, allow: boolean, context: AuditContext): Promise<boolean> {
+  return prisma.$transaction(async (tx) => {
+    const { count } = await tx.organization.updateMany({
+      where: { id: organizationId, allowPrivateHosts: !allow },
+      data: { allowPrivateHosts: allow },
+    });
+    if (count === 0) return false;
+    await recordAudit(tx, {
+      organizationId,
+      context,
+      action: 'organization.network_update',
+      targetType: 'organization',
+      targetId: organizationId,
+      details: { allowPrivateHosts: allow },
+    });
+    return true;
+  });
 }

@@ -33,3 +33,8 @@ export const MembersActionSchema = z.discriminatedUnion('intent', [
   RemoveMemberSchema,
   RevokeInvitationSchema,
 ]);
+
+/** Settings → Network: whether agents' proxy requests and webhooks may reach private and loopback addresses. */
+export const NetworkSettingsSchema = z.object({
+  allowPrivateHosts: z.enum(['on', 'off'], { message: 'Choose whether private hosts are allowed' }).transform((v) => v === 'on'),
+});
