@@ -15,9 +15,33 @@ const systemResolver: Resolver = async (hostname) =>
 
 let resolver: Resolver = systemResolver;
 
+/**
+ * Answers are reused for a few seconds (getaddrinfo gives no TTL), so a burst of new upstream connections
+ * resolves a name once. Only the answer is cached: every connection still judges the addresses it is given
+ * and connects to exactly the address it judged.
+ */
+const DNS_CACHE_TTL_MS = 5_000;
+const DNS_CACHE_MAX = 1_000;
+const dnsCache = new Map<string, { expires: number; answer: Promise<ResolvedAddress[]> }>();
+
+function resolveCached(hostname: string): Promise<ResolvedAddress[]> {
+  const now = Date.now();
+  const hit = dnsCache.get(hostname);
+  if (hit && hit.expires > now) return hit.answer;
+  if (dnsCache.size >= DNS_CACHE_MAX) dnsCache.clear();
+  const answer = resolver(hostname);
+  dnsCache.set(hostname, { expires: now + DNS_CACHE_TTL_MS, answer });
+  // A failed resolution is not remembered.
+  answer.catch(() => {
+    if (dnsCache.get(hostname)?.answer === answer) dnsCache.delete(hostname);
+  });
+  return answer;
+}
+
 /** Replaces name resolution (tests make a name resolve to 127.0.0.1); no argument restores the system resolver. */
 export function setEgressResolver(next?: Resolver): void {
   resolver = next ?? systemResolver;
+  dnsCache.clear();
 }
 
 export class EgressRefusedError extends Error {
@@ -80,7 +104,7 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.
 /** A net.connect `lookup` that resolves through the resolver and refuses when any answer is a private address. */
 function checkedLookup(allowPrivate: boolean) {
   return (hostname: string, options: dns.LookupOptions, callback: LookupCallback) => {
-    resolver(hostname).then(
+    resolveCached(hostname).then(
       (addresses) => {
         const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
         if (wanted.length === 0) {

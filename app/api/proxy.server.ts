@@ -92,10 +92,18 @@ function settingsOf(credential: AgentCredential) {
   return settings;
 }
 
+const baseUrls = new WeakMap<AgentCredential, URL>();
+
+/** The credential's base URL (parsed once per cached row; callers never modify it). */
 function baseUrlOf(credential: AgentCredential): URL {
-  const base = settingsOf(credential).baseUrl ?? getService(credential.service)?.apiBaseUrl;
-  if (!base) throw new ApiError(409, 'no_base_url', `"${credential.name}" has no API base URL to forward to`);
-  return new URL(base);
+  let url = baseUrls.get(credential);
+  if (!url) {
+    const base = settingsOf(credential).baseUrl ?? getService(credential.service)?.apiBaseUrl;
+    if (!base) throw new ApiError(409, 'no_base_url', `"${credential.name}" has no API base URL to forward to`);
+    url = new URL(base);
+    baseUrls.set(credential, url);
+  }
+  return url;
 }
 
 function injectionOf(credential: AgentCredential): Injection {

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { revokeAgentToken, rotateAgentToken } from '~/agents/agents.server';
 import { systemAuditContext } from '~/audit/audit.server';
 import { prisma } from '~/db.server';
+import { replaceCredentialSecret } from '~/credentials/credentials.server';
 import { clearCredentialCache } from './credentials.server';
 import { setEgressResolver } from './egress.server';
 import { createTestAgent, createTestCredential, createTestOrg, startApiServer, startUpstream, type Listening, type TestOrg } from './test-support';
@@ -415,5 +416,61 @@ describe('agent API', () => {
     expect(Object.keys(doc.components.schemas.Credential!.properties!)).toEqual(
       expect.arrayContaining(['name', 'type', 'service', 'status', 'expiresAt']),
     );
+  });
+});
+
+describe('the hot path', () => {
+  it('proxied answers and proxy errors carry a request id and Cache-Control: no-store; a plain incoming id is kept', async () => {
+    const up = await upstream((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+    await createTestCredential(org, { name: 'hot-ids', service: 'custom', type: 'api_key', fields: { key: 'k-hot-ids' }, baseUrl: up.url });
+    const { token } = await createTestAgent(org, ['hot-ids']);
+
+    const ok = await fetch(proxyUrl('hot-ids', '/x?q=1'), { headers: { authorization: `Bearer ${token}`, 'x-request-id': 'agent-req-12345' } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-request-id')).toBe('agent-req-12345');
+    expect(ok.headers.get('cache-control')).toBe('no-store');
+    const bad = await fetch(proxyUrl('hot-ids', '/x'), { headers: { authorization: 'Bearer lk_unknown', 'x-request-id': 'bad id with spaces' } });
+    expect(bad.status).toBe(401);
+    expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(bad.headers.get('cache-control')).toBe('no-store');
+    expect(bad.headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await json(bad)).error.code).toBe('unauthorized');
+  });
+
+  it('a replaced value is used as soon as the credential row is re-read (no stale plaintext)', async () => {
+    const up = await upstream((req, res) => res.end(String(req.headers.authorization)));
+    const cred = await createTestCredential(org, { name: 'hot-replace', service: 'openai', type: 'api_key', fields: { key: 'sk-old-value-1234567890' }, baseUrl: `${up.url}/v1` });
+    const { token } = await createTestAgent(org, ['hot-replace']);
+    const call = async () => (await fetch(proxyUrl('hot-replace', '/models'), { headers: { authorization: `Bearer ${token}` } })).text();
+
+    expect(await call()).toBe('Bearer sk-old-value-1234567890');
+    await replaceCredentialSecret(org.actor, cred.id, { fields: { key: 'sk-new-value-0987654321' } });
+    clearCredentialCache();
+    expect(await call()).toBe('Bearer sk-new-value-0987654321');
+  });
+
+  it('a resolved name is cached briefly, and the cached answer is still judged for each organization', async () => {
+    const up = await upstream((_req, res) => res.writeHead(200, { connection: 'close' }).end('reached'));
+    const port = new URL(up.url).port;
+    let lookups = 0;
+    setEgressResolver(async () => {
+      lookups += 1;
+      return [{ address: '127.0.0.1', family: 4 }];
+    });
+    await createTestCredential(org, { name: 'dns-cached', service: 'custom', type: 'api_key', fields: { key: 'k-dns' }, baseUrl: `http://api.cached.example:${port}` });
+    await createTestCredential(strictOrg, { name: 'dns-cached', service: 'custom', type: 'api_key', fields: { key: 'k-dns' }, baseUrl: `http://api.cached.example:${port}` });
+    const permissive = await createTestAgent(org, ['dns-cached']);
+    const strict = await createTestAgent(strictOrg, ['dns-cached']);
+
+    // The upstream closes each connection, so every request dials (and looks the name up) again.
+    for (let i = 0; i < 3; i += 1) {
+      const response = await fetch(proxyUrl('dns-cached', '/x'), { headers: { authorization: `Bearer ${permissive.token}` } });
+      expect(await response.text()).toBe('reached');
+    }
+    expect(lookups).toBe(1);
+    const refused = await fetch(proxyUrl('dns-cached', '/x'), { headers: { authorization: `Bearer ${strict.token}` } });
+    expect(refused.status).toBe(403);
+    expect((await json(refused)).error.code).toBe('egress_refused');
+    expect(up.seen).toHaveLength(3);
   });
 });
