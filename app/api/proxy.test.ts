@@ -3,14 +3,17 @@ import http from 'node:http';
 import crypto from 'node:crypto';
 import { Octokit } from '@octokit/rest';
 import OpenAI from 'openai';
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { revokeAgentToken, rotateAgentToken } from '~/agents/agents.server';
 import { systemAuditContext } from '~/audit/audit.server';
 import { prisma } from '~/db.server';
+import { createApp } from '~/http/app.server';
 import { replaceCredentialSecret } from '~/credentials/credentials.server';
 import { clearCredentialCache } from './credentials.server';
 import { setEgressResolver } from './egress.server';
-import { createTestAgent, createTestCredential, createTestOrg, startApiServer, startUpstream, type Listening, type TestOrg } from './test-support';
+import { createApiRouter } from './router.server';
+import { createTestAgent, createTestCredential, createTestOrg, listen, startApiServer, startUpstream, type Listening, type TestOrg } from './test-support';
 
 const openaiKey = `sk-proj-${crypto.randomBytes(24).toString('hex')}`;
 const githubKey = `ghp_${crypto.randomBytes(20).toString('hex')}`;
@@ -472,5 +475,34 @@ describe('the hot path', () => {
     expect(refused.status).toBe(403);
     expect((await json(refused)).error.code).toBe('egress_refused');
     expect(up.seen).toHaveLength(3);
+  });
+
+  it('logs one compact line per proxied request: id, method, path without query, status; no token or key', async () => {
+    const lines: string[] = [];
+    const app = createApp({
+      handler: (_req, res) => res.status(404).end(),
+      api: createApiRouter(),
+      publicUrl: 'http://127.0.0.1',
+      formMaxBytes: 1024,
+      uploadMaxBytes: 1024,
+      checkHealth: async () => undefined,
+      logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(line) }),
+    });
+    const server = await listen(http.createServer(app));
+    closers.push(server.close);
+    const up = await upstream((_req, res) => res.end('ok'));
+    await createTestCredential(org, { name: 'hot-log', service: 'custom', type: 'api_key', fields: { key: 'k-hot-log-secret' }, baseUrl: up.url });
+    const { token } = await createTestAgent(org, ['hot-log']);
+
+    const response = await fetch(`${server.url}/api/v1/proxy/hot-log/items?api_key=agent-query-secret`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await response.text()).toBe('ok');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const logged = lines.map((line) => JSON.parse(line) as { level: number; msg: string; req: { id: string; method: string; path: string }; res: { statusCode: number } });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 30, msg: 'GET /api/v1/proxy/hot-log/items 200', req: { method: 'GET', path: '/api/v1/proxy/hot-log/items' }, res: { statusCode: 200 } });
+    expect(logged[0]!.req.id).toBe(response.headers.get('x-request-id'));
+    const text = lines.join('\n');
+    for (const secret of [token, 'k-hot-log-secret', 'agent-query-secret']) expect(text).not.toContain(secret);
   });
 });
