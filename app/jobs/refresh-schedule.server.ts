@@ -75,8 +75,23 @@ export async function enqueueRefreshJob(
   );
 }
 
+/** enqueueRefreshJob for many credentials in one round trip (each job id still derived from its schedule). */
+export async function enqueueRefreshJobs(
+  jobs: ReadonlyArray<{ credentialId: string; runAt: Date; forExpiry: Date | null; attempt?: number }>,
+  now: Date = new Date(),
+) {
+  if (jobs.length === 0) return;
+  await refreshQueue().addBulk(
+    jobs.map((j) => ({
+      name: REFRESH_JOB,
+      data: { credentialId: j.credentialId, runAt: j.runAt.getTime(), attempt: j.attempt ?? 0, forExpiry: j.forExpiry?.getTime() ?? null },
+      opts: { jobId: refreshJobId(j.credentialId, j.runAt, j.forExpiry), delay: Math.max(0, j.runAt.getTime() - now.getTime()), ...JOB_RETENTION },
+    })),
+  );
+}
+
 /** Removes a superseded job if it is still waiting (best effort: a superseded job that runs anyway does nothing). */
-async function removeSupersededJob(credentialId: string, previous: Date | null, previousExpiry: Date | null, nextId: string | null) {
+export async function removeSupersededJob(credentialId: string, previous: Date | null, previousExpiry: Date | null, nextId: string | null) {
   if (!previous) return;
   const id = refreshJobId(credentialId, previous, previousExpiry);
   if (id === nextId) return;

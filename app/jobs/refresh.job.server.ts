@@ -4,7 +4,8 @@ import { systemAuditContext } from '~/audit/audit.server';
 import { notifyStatusChange, setCredentialStatus } from '~/credentials/status.server';
 import { prisma } from '~/db.server';
 import { logger } from '~/logger.server';
-import { isRefreshError, refreshCredential } from '~/oauth/refresh.server';
+import { refreshScheduled } from '~/oauth/refresh-batch.server';
+import { isRefreshError, refreshCredential, type RefreshError, type RefreshResult } from '~/oauth/refresh.server';
 import {
   REFRESH_JITTER_MS,
   REFRESH_LEAD_MS,
@@ -91,9 +92,67 @@ const JOB_MIN_VALIDITY_MS = REFRESH_LEAD_MS + REFRESH_JITTER_MS + 60_000;
  * nextRefreshAt was superseded and does nothing. Never throws for a refresh failure (BullMQ's own
  * retries are kept for infrastructure errors): transient failures reschedule by the credential's id,
  * permanent ones stop at once.
+ *
+ * The common case (the job is current and the token is due) shares its database work with the other
+ * refreshes running in this process (refreshScheduled); everything else goes one at a time.
  */
 export async function processRefreshJob(job: Pick<Job<RefreshJobData>, 'data'>, now: Date = new Date()): Promise<RefreshJobOutcome> {
-  const { credentialId, runAt, attempt } = job.data;
+  const { credentialId, runAt, forExpiry } = job.data;
+  let result: RefreshResult | null;
+  try {
+    // Due when the stored token is the one this job was scheduled for (or an older one); without a
+    // recorded expiry, when it expires within the job's window.
+    const dueBefore = forExpiry ?? now.getTime() + JOB_MIN_VALIDITY_MS;
+    result = await refreshScheduled({ credentialId, runAt, forExpiry: forExpiry ?? null, dueBefore, context: REFRESH_CONTEXT });
+  } catch (error) {
+    if (!isRefreshError(error)) throw error;
+    return afterRefreshFailure(job.data, error, now);
+  }
+  if (result) return afterRefresh(job.data, result);
+  return processRefreshJobAlone(job, now);
+}
+
+/** Someone else refreshed (or the token is fresh): make sure the next refresh is still scheduled. */
+async function afterRefresh({ credentialId, runAt }: RefreshJobData, result: RefreshResult): Promise<RefreshJobOutcome> {
+  if (result.outcome !== 'refreshed') {
+    const current = await prisma.credential.findUnique({ where: { id: credentialId }, select: { nextRefreshAt: true } });
+    if (current?.nextRefreshAt?.getTime() === runAt) await scheduleCredentialRefresh(credentialId, result.expiresAt);
+  }
+  return result.outcome;
+}
+
+/** A refresh failed: permanent ones stop (refreshCredential set needs_attention), transient ones retry with backoff. */
+async function afterRefreshFailure({ credentialId, runAt, attempt }: RefreshJobData, error: RefreshError, now: Date): Promise<RefreshJobOutcome> {
+  if (error.kind === 'permanent') {
+    // refreshCredential has set needs_attention with the provider's reason and cleared the schedule.
+    logger.warn({ credentialId, reason: error.providerMessage }, 'refresh failed for good; not retrying');
+    return 'permanent';
+  }
+  const fresh = await prisma.credential.findUnique({
+    where: { id: credentialId },
+    select: { id: true, organizationId: true, expiresAt: true, refreshFailingSince: true, nextRefreshAt: true },
+  });
+  if (!fresh || fresh.nextRefreshAt?.getTime() !== runAt) return 'superseded';
+  const failingSince = fresh.refreshFailingSince ?? now;
+  const delay = retryDelayMs(attempt, error.retryAfterMs);
+  if (fresh.expiresAt && fresh.expiresAt.getTime() > now.getTime()) {
+    // Still valid: retry soon, and make one last attempt at expiry if the backoff would pass it.
+    let next = now.getTime() + delay;
+    const retryAfterEnd = now.getTime() + (error.retryAfterMs ?? 0);
+    if (next > fresh.expiresAt.getTime()) next = Math.max(fresh.expiresAt.getTime(), retryAfterEnd);
+    await scheduleCredentialRefreshAt(credentialId, fresh.expiresAt, { runAt: new Date(next), attempt: attempt + 1, now });
+    return 'retry_scheduled';
+  }
+  const message = error.providerMessage || (await lastRefreshFailure(credentialId)) || 'the provider did not answer';
+  await changeStatus(fresh, 'needs_attention', failingReason(failingSince, message), now);
+  const next = new Date(now.getTime() + Math.max(FAILING_RETRY_MS, error.retryAfterMs ?? 0));
+  await scheduleCredentialRefreshAt(credentialId, fresh.expiresAt, { runAt: next, attempt: attempt + 1, now });
+  return 'needs_attention';
+}
+
+/** The one-at-a-time path: every case the shared batch leaves alone. */
+async function processRefreshJobAlone(job: Pick<Job<RefreshJobData>, 'data'>, now: Date): Promise<RefreshJobOutcome> {
+  const { credentialId, runAt } = job.data;
   const credential = await prisma.credential.findUnique({
     where: { id: credentialId },
     select: {
@@ -142,39 +201,10 @@ export async function processRefreshJob(job: Pick<Job<RefreshJobData>, 'data'>, 
     // Due unless the stored token now outlives the one this job was scheduled for (then someone refreshed).
     const minValidityMs = forExpiry != null ? Math.max(0, forExpiry - Date.now()) + 1 : JOB_MIN_VALIDITY_MS;
     const result = await refreshCredential(credentialId, { minValidityMs, context: REFRESH_CONTEXT });
-    if (result.outcome !== 'refreshed') {
-      // Someone else refreshed (or the token is fresh): make sure the next refresh is still scheduled.
-      const current = await prisma.credential.findUnique({ where: { id: credentialId }, select: { nextRefreshAt: true } });
-      if (current?.nextRefreshAt?.getTime() === runAt) await scheduleCredentialRefresh(credentialId, result.expiresAt);
-    }
-    return result.outcome;
+    return await afterRefresh(job.data, result);
   } catch (error) {
     if (!isRefreshError(error)) throw error;
-    if (error.kind === 'permanent') {
-      // refreshCredential has set needs_attention with the provider's reason and cleared the schedule.
-      logger.warn({ credentialId, reason: error.providerMessage }, 'refresh failed for good; not retrying');
-      return 'permanent';
-    }
-    const fresh = await prisma.credential.findUnique({
-      where: { id: credentialId },
-      select: { expiresAt: true, refreshFailingSince: true, nextRefreshAt: true },
-    });
-    if (!fresh || fresh.nextRefreshAt?.getTime() !== runAt) return 'superseded';
-    const failingSince = fresh.refreshFailingSince ?? now;
-    const delay = retryDelayMs(attempt, error.retryAfterMs);
-    if (fresh.expiresAt && fresh.expiresAt.getTime() > now.getTime()) {
-      // Still valid: retry soon, and make one last attempt at expiry if the backoff would pass it.
-      let next = now.getTime() + delay;
-      const retryAfterEnd = now.getTime() + (error.retryAfterMs ?? 0);
-      if (next > fresh.expiresAt.getTime()) next = Math.max(fresh.expiresAt.getTime(), retryAfterEnd);
-      await scheduleCredentialRefreshAt(credentialId, fresh.expiresAt, { runAt: new Date(next), attempt: attempt + 1, now });
-      return 'retry_scheduled';
-    }
-    const message = error.providerMessage || (await lastRefreshFailure(credentialId)) || 'the provider did not answer';
-    await changeStatus(credential, 'needs_attention', failingReason(failingSince, message), now);
-    const next = new Date(now.getTime() + Math.max(FAILING_RETRY_MS, error.retryAfterMs ?? 0));
-    await scheduleCredentialRefreshAt(credentialId, fresh.expiresAt, { runAt: next, attempt: attempt + 1, now });
-    return 'needs_attention';
+    return afterRefreshFailure(job.data, error, now);
   }
 }
 

@@ -8,7 +8,7 @@ import { logger } from '~/logger.server';
 import { isVaultError, readCredentialSecret, writeCredentialSecrets } from '~/vault/vault.server';
 import { resolveClientForCredential } from './apps.server';
 import { isOAuthError, RefreshError } from './errors';
-import { classifyTokenFailure, requestTokens, TokenEndpointError, TOKEN_REQUEST_TIMEOUT_MS } from './token-endpoint.server';
+import { classifyTokenFailure, requestTokens, TokenEndpointError, TOKEN_REQUEST_TIMEOUT_MS, type ClientCredentials } from './token-endpoint.server';
 
 export { RefreshError, isRefreshError } from './errors';
 
@@ -62,7 +62,7 @@ async function acquireLease(credentialId: string, owner: string): Promise<boolea
 }
 
 /** Only the owner releases its lease; a lapsed lease another process took is left alone. */
-async function releaseLease(credentialId: string, owner: string): Promise<void> {
+export async function releaseLease(credentialId: string, owner: string): Promise<void> {
   await prisma.$executeRaw`
     UPDATE "Credential" SET "refreshLeaseOwner" = NULL, "refreshLeaseUntil" = NULL
      WHERE id = ${credentialId}::uuid AND "refreshLeaseOwner" = ${owner}`;
@@ -94,7 +94,7 @@ async function readSecret(organizationId: string, credentialId: string, field: s
   }
 }
 
-type Loaded = NonNullable<Awaited<ReturnType<typeof loadCredential>>>;
+export type Loaded = NonNullable<Awaited<ReturnType<typeof loadCredential>>>;
 
 function loadCredential(credentialId: string) {
   return prisma.credential.findUnique({ where: { id: credentialId }, select: credentialSelect });
@@ -105,7 +105,7 @@ function loadCredential(credentialId: string) {
  * version moved since we read it under the lease: then someone else stored new tokens and this
  * was a race, not a revocation.
  */
-async function failPermanently(
+export async function failPermanently(
   credential: Loaded,
   message: string,
   context: AuditContext,
@@ -144,7 +144,7 @@ async function failPermanently(
 }
 
 /** A transient failure only starts the failing-since clock (audited once per failing streak); the caller retries. */
-async function failTransiently(credential: Loaded, message: string, retryAfterMs: number | undefined, context: AuditContext): Promise<never> {
+export async function failTransiently(credential: Loaded, message: string, retryAfterMs: number | undefined, context: AuditContext): Promise<never> {
   await prisma.$transaction(async (tx) => {
     const { count } = await tx.credential.updateMany({
       where: { id: credential.id, refreshFailingSince: null },
@@ -163,6 +163,43 @@ async function failTransiently(credential: Loaded, message: string, retryAfterMs
     }
   });
   throw new RefreshError('transient', message, retryAfterMs);
+}
+
+/** What a successful refresh stores: the new expiry, the token fields to seal, and the granted scopes when sent. */
+export interface RefreshedTokens {
+  expiresAt: Date | null;
+  secrets: Record<string, string>;
+  scopes: string[] | null;
+}
+
+/**
+ * Under the lease: the token request itself. A classified failure is recorded (permanent: needs
+ * attention unless the version moved, which answers 'raced'; transient: throws RefreshError).
+ */
+export async function requestRefreshTokens(
+  credential: Loaded,
+  client: ClientCredentials & { endpoints: { tokenUrl: string } },
+  refreshToken: string,
+  context: AuditContext,
+): Promise<RefreshedTokens | RefreshResult> {
+  let tokens;
+  try {
+    tokens = await requestTokens(client.endpoints.tokenUrl, client, { grant_type: 'refresh_token', refresh_token: refreshToken }, TOKEN_REQUEST_TIMEOUT_MS);
+  } catch (error) {
+    if (!(error instanceof TokenEndpointError)) throw error;
+    const verdict = classifyTokenFailure(error.failure);
+    logger.warn({ credentialId: credential.id, kind: verdict.kind, reason: verdict.message }, 'OAuth refresh failed');
+    if (verdict.kind === 'permanent') return failPermanently(credential, verdict.message, context);
+    return failTransiently(credential, verdict.message, verdict.retryAfterMs, context);
+  }
+
+  const data = tokens.data as Record<string, unknown>;
+  const expiresAt = typeof data.expires_in === 'number' ? tokens.accessTokenExpiresAt() : null;
+  // Providers that do not rotate send no refresh token: the old one stays valid and stays stored.
+  const secrets: Record<string, string> = { [ACCESS_TOKEN_FIELD]: tokens.accessToken() };
+  if (tokens.hasRefreshToken()) secrets[REFRESH_TOKEN_FIELD] = tokens.refreshToken();
+  const scopes = tokens.hasScopes() ? tokens.scopes().filter(Boolean) : null;
+  return { expiresAt, secrets, scopes };
 }
 
 /** Under the lease: re-read, call the token endpoint, compare-and-set the new tokens. */
@@ -194,23 +231,9 @@ async function refreshUnderLease(credentialId: string, owner: string, startVersi
     throw error;
   }
 
-  let tokens;
-  try {
-    tokens = await requestTokens(client.endpoints.tokenUrl, client, { grant_type: 'refresh_token', refresh_token: refreshToken }, TOKEN_REQUEST_TIMEOUT_MS);
-  } catch (error) {
-    if (!(error instanceof TokenEndpointError)) throw error;
-    const verdict = classifyTokenFailure(error.failure);
-    logger.warn({ credentialId, kind: verdict.kind, reason: verdict.message }, 'OAuth refresh failed');
-    if (verdict.kind === 'permanent') return failPermanently(credential, verdict.message, opts.context);
-    return failTransiently(credential, verdict.message, verdict.retryAfterMs, opts.context);
-  }
-
-  const data = tokens.data as Record<string, unknown>;
-  const expiresAt = typeof data.expires_in === 'number' ? tokens.accessTokenExpiresAt() : null;
-  // Providers that do not rotate send no refresh token: the old one stays valid and stays stored.
-  const secrets: Record<string, string> = { [ACCESS_TOKEN_FIELD]: tokens.accessToken() };
-  if (tokens.hasRefreshToken()) secrets[REFRESH_TOKEN_FIELD] = tokens.refreshToken();
-  const scopes = tokens.hasScopes() ? tokens.scopes().filter(Boolean) : null;
+  const tokens = await requestRefreshTokens(credential, client, refreshToken, opts.context);
+  if ('outcome' in tokens) return tokens;
+  const { expiresAt, secrets, scopes } = tokens;
 
   const written = await prisma.$transaction(async (tx) => {
     const { count } = await tx.credential.updateMany({
