@@ -3,6 +3,9 @@
 import type { Page } from '@playwright/test';
 import { expect, expectNoSeriousA11yViolations, screenshot, test } from './fixtures';
 
+// Each test visits several pages at two widths with axe checks: more than the default 30 s on a busy machine.
+test.describe.configure({ timeout: 90_000 });
+
 async function expectNoHorizontalScroll(page: Page) {
   const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
   expect(widths.scroll).toBeLessThanOrEqual(widths.client);
@@ -43,7 +46,7 @@ test('the add page offers Connect with the provider and Paste tokens for an OAut
   await page.getByRole('link', { name: 'Paste tokens' }).click();
   await expect(page).toHaveURL(`${base}/oauth?service=github&tab=paste`);
   await expect(page.getByLabel('Service')).toHaveValue('github');
-  await expect(page.getByLabel('Access token')).toBeVisible();
+  await expect(page.getByLabel('Access token', { exact: true })).toBeVisible();
 
   await page.goto(`${base}?type=oauth&service=github`);
   await connect.click();

@@ -2,7 +2,7 @@
 // and Delete with the detail page's own buttons; the local provider records every revocation.
 import type { Page } from '@playwright/test';
 import { startTestOAuthProvider, type TestOAuthProvider } from '../test/oauth-provider';
-import { expect, insertAgent, orgIdBySlug, test, uniqueEmail, uniqueSuffix } from './fixtures';
+import { expect, expectNoSeriousA11yViolations, insertAgent, orgIdBySlug, screenshot, test, uniqueEmail, uniqueSuffix } from './fixtures';
 
 let provider: TestOAuthProvider;
 const CLIENT_SECRET = `e2e-canary-secret-${uniqueSuffix()}`;
@@ -101,6 +101,14 @@ test('Connect from the add page, then Reconnect, Disconnect and Delete through t
     await expect(page.getByText('Reconnected with a different account')).toBeVisible();
     await expect(page.locator('dl')).toContainText('grace@provider.test');
     await expect(page.getByRole('list', { name: 'Activity, newest first' })).toContainText('Reconnected as grace@provider.test');
+    await expectNoSeriousA11yViolations(page);
+    await screenshot(page, 'credential-detail-oauth-connected');
+    await page.setViewportSize({ width: 375, height: 812 });
+    await page.reload();
+    const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    expect(widths.scroll).toBeLessThanOrEqual(widths.client);
+    await screenshot(page, 'credential-detail-oauth-connected-mobile');
+    await page.setViewportSize({ width: 1280, height: 720 });
   });
 
   await test.step('Disconnect asks first, names the agents that lose access, then revokes at the provider', async () => {

@@ -18,7 +18,7 @@ export function AttentionBanner({ banner, orgSlug }: { banner: AttentionBannerDa
         </h2>
         <ul className="mt-1.5 space-y-1 text-sm text-amber-900">
           {banner.items.map((item) => (
-            <li key={item.id} className="min-w-0 truncate">
+            <li key={item.id} className="min-w-0 break-words sm:truncate">
               <Link
                 to={`/orgs/${orgSlug}/credentials/${item.id}`}
                 className="font-medium underline decoration-amber-400 underline-offset-2 hover:decoration-amber-700"

@@ -223,12 +223,13 @@ function OAuthChoice() {
         )}
         <ul className="grid gap-3 sm:grid-cols-2" aria-label="How to add it">
           <li className="flex flex-col rounded-lg border border-indigo-200 bg-indigo-50/40 p-4">
-            <span className="flex size-9 items-center justify-center rounded-lg bg-indigo-600 text-white">
-              <Link2 className="size-4.5" aria-hidden />
-            </span>
-            <h3 className="mt-3 flex items-center gap-2 text-sm font-semibold text-slate-900">
-              Sign in at the provider <Badge tone="indigo">Recommended</Badge>
-            </h3>
+            <div className="flex items-start justify-between gap-2">
+              <span className="flex size-9 items-center justify-center rounded-lg bg-indigo-600 text-white">
+                <Link2 className="size-4.5" aria-hidden />
+              </span>
+              <Badge tone="indigo">Recommended</Badge>
+            </div>
+            <h3 className="mt-3 text-sm font-semibold text-slate-900">Sign in at {oauth.providerLabel ?? 'your provider'}</h3>
             <p className="mt-1 flex-1 text-sm text-slate-600">
               Approve access at {oauth.providerLabel ?? 'your provider'}. Latchkey seals the tokens and refreshes them before they
               expire.

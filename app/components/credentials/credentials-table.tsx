@@ -55,7 +55,7 @@ const helper = createColumnHelper<typeof features, CredentialTableRow>();
 const LOOK: Record<string, ColumnLook> = {
   name: { sortKey: 'name', className: 'w-auto', label: 'Name' },
   type: { className: 'hidden w-28 sm:table-cell', label: 'Type' },
-  status: { sortKey: 'status', className: 'w-36 sm:w-40', label: 'Status' },
+  status: { sortKey: 'status', className: 'w-40', label: 'Status' },
   lastUsed: { sortKey: 'lastUsed', className: 'hidden w-32 md:table-cell', label: 'Last used' },
   expires: { sortKey: 'expires', className: 'hidden w-32 lg:table-cell', label: 'Expires' },
   createdBy: { className: 'hidden w-40 xl:table-cell', label: 'Created by' },
