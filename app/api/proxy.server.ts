@@ -411,7 +411,8 @@ function proxyCore(opts: ProxyOptions = {}): ProxyCore {
         injected = await inject(credential, injection, target, headers, { leadMs: options.oauthLeadMs, forceRefresh: true });
         upstream = await send(req, injected, body, transport, options);
       }
-      void recordCredentialUse(credential, agent).catch((error: unknown) =>
+      // The request's origin goes with the use into the per-window audit row (ADR 005).
+      void recordCredentialUse(credential, agent, { ip: req.socket.remoteAddress ?? null }).catch((error: unknown) =>
         logger.warn({ err: { message: (error as Error).message }, credentialId: credential!.id }, 'recording a credential use failed'),
       );
       let outHeaders: http.OutgoingHttpHeaders;

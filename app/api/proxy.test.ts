@@ -151,6 +151,32 @@ describe('injection by type', () => {
   });
 });
 
+describe('use tracking', () => {
+  it('a proxied request is recorded: last used on the credential and the agent, and a credential.used audit row with the origin', async () => {
+    const { flushUsage } = await import('~/usage/store.server');
+    const up = await upstream((_req, res) => res.end('{}'));
+    const { id: credentialId } = await createTestCredential(org, { name: 'tracked-key', service: 'openai', type: 'api_key', fields: { key: openaiKey }, baseUrl: up.url });
+    const { agent, token } = await createTestAgent(org, ['tracked-key']);
+
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(proxyUrl('tracked-key', '/v1/models'), { headers: { authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+    }
+    // Recording is off the response path; give it a moment, then flush as the worker would.
+    await new Promise((r) => setTimeout(r, 200));
+    await flushUsage();
+
+    const credential = await prisma.credential.findUniqueOrThrow({ where: { id: credentialId } });
+    expect(credential.lastUsedAt).not.toBeNull();
+    expect((await prisma.agent.findUniqueOrThrow({ where: { id: agent.id } })).lastUsedAt).not.toBeNull();
+    const rows = await prisma.auditEvent.findMany({ where: { credentialId, action: 'credential.used' } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ actorType: 'agent', actorId: agent.id, details: { uses: 3 } });
+    expect(rows[0]!.ip).toMatch(/127\.0\.0\.1|::1/);
+    expect(JSON.stringify(rows[0], (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(openaiKey);
+  });
+});
+
 describe('streaming', () => {
   it('server-sent events reach the agent one by one, before the upstream has finished', async () => {
     let release!: () => void;
