@@ -254,6 +254,10 @@ test.describe('detail view', () => {
     await expect(page.getByRole('button', { name: 'Connect', exact: true })).toBeEnabled();
     await expect(page.getByRole('button', { name: 'Disconnect' })).toHaveCount(0);
     await expect(page.getByTestId('status-reason')).toHaveText('The workspace admin revoked the app');
+    // No tokens are left to revoke, so the delete confirmation does not promise a revocation.
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await expect(page.getByRole('dialog')).toContainText('Its encrypted value is destroyed');
+    await expect(page.getByRole('dialog')).not.toContainText('revoked at');
   });
 
   test('API key: status reason, reveal, replace, edit and delete', async ({ page, loginAs }) => {

@@ -72,7 +72,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       oauthAccount: credential.oauthAccount,
       oauthScopes: credential.oauthScopes,
     },
-    revokesAt: credential.type === 'oauth' ? revocationTarget(credential.oauthProvider) : null,
+    // A disconnected credential holds no tokens: nothing to revoke before the delete.
+    revokesAt: credential.type === 'oauth' && credential.status !== 'disconnected' ? revocationTarget(credential.oauthProvider) : null,
     createdBy,
     agents,
     activity: {

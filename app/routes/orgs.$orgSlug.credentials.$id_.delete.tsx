@@ -37,7 +37,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     slug: ctx.organization.slug,
     credential: { id: credential.id, name: credential.name },
-    revokesAt: credential.type === 'oauth' ? revocationTarget(credential.oauthProvider) : null,
+    // A disconnected credential holds no tokens: nothing to revoke before the delete.
+    revokesAt: credential.type === 'oauth' && credential.status !== 'disconnected' ? revocationTarget(credential.oauthProvider) : null,
     agents: agents.map(({ id, name }) => ({ id, name })),
   };
 }
