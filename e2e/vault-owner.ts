@@ -1,12 +1,9 @@
-// An owner signed up through the real form, so their organization has its encryption key (fixture rows have none).
+// An owner signed up through the real form: the whole sign-up path, for specs that test it end to end.
 import crypto from 'node:crypto';
 import type { Page } from '@playwright/test';
 import { expect, uniqueEmail, type TestOrg } from './fixtures';
 
-/**
- * Signs a new owner up through the real form: unlike the database fixtures, this gives the organization
- * its encryption key, which storing a credential needs.
- */
+/** Signs a new owner up through the real form (the organization gets its data key there, as fixtures' do). */
 export async function signUpOwner(page: Page): Promise<{ user: { email: string; password: string }; org: Pick<TestOrg, 'slug'> }> {
   const user = { email: uniqueEmail('owner'), password: `correct horse ${crypto.randomBytes(3).toString('hex')} battery` };
   await page.goto('/signup');

@@ -105,10 +105,10 @@ export default function NewOAuthCredentialPage() {
     <div className="space-y-6">
       <PageHeader title="Add an OAuth credential" description="Sign in at the provider; Latchkey keeps the tokens sealed and fresh." />
       <div className="inline-flex gap-1 rounded-lg bg-slate-100 p-1" role="tablist" aria-label="How to add">
-        <Link role="tab" aria-selected={tab === 'connect'} className={tabClass(tab === 'connect')} to="?tab=connect" replace>
+        <Link role="tab" aria-selected={tab === 'connect'} className={tabClass(tab === 'connect')} to={`?tab=connect&service=${encodeURIComponent(serviceId)}`} replace>
           Connect
         </Link>
-        <Link role="tab" aria-selected={tab === 'paste'} className={tabClass(tab === 'paste')} to="?tab=paste" replace>
+        <Link role="tab" aria-selected={tab === 'paste'} className={tabClass(tab === 'paste')} to={`?tab=paste&service=${encodeURIComponent(serviceId)}`} replace>
           Paste tokens
         </Link>
       </div>

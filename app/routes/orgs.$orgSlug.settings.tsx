@@ -3,7 +3,7 @@ import { getFormProps, getInputProps, useForm } from '@conform-to/react';
 import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4';
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, NavLink, Outlet, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { BellRing, ChevronRight, KeyRound } from 'lucide-react';
+import { BellRing, ChevronRight, KeyRound, Network } from 'lucide-react';
 import { Button } from '~/components/ui/button';
 import { Card, PageHeader } from '~/components/ui/card';
 import { Field, Input, Label } from '~/components/ui/field';
@@ -79,7 +79,7 @@ export default function SettingsPage() {
           ) : null}
         </Form>
       </Card>
-      <nav aria-label="More settings" className="grid max-w-2xl gap-3 sm:grid-cols-2">
+      <nav aria-label="More settings" className="grid max-w-2xl gap-3 sm:grid-cols-3">
         <SettingsLink
           to={`/orgs/${organization.slug}/settings/oauth`}
           icon={KeyRound}
@@ -92,8 +92,14 @@ export default function SettingsPage() {
           title="Notifications"
           description="A signed webhook when a credential changes status, and the expiry warning window."
         />
+        <SettingsLink
+          to={`/orgs/${organization.slug}/settings/network`}
+          icon={Network}
+          title="Network"
+          description="Whether agents and webhooks may reach private hosts on your network."
+        />
       </nav>
-      {/* Child settings pages (notifications) render below the links. */}
+      {/* Child settings pages (notifications, network) render below the links. */}
       <Outlet />
     </div>
   );
