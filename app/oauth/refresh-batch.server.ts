@@ -58,6 +58,12 @@ interface CommitRequest {
 
 const MAX_BATCH = 200;
 
+/** Counters since the process started (for tests and diagnostics). */
+const stats = { claimBatches: 0, claimed: 0, commitBatches: 0, committed: 0 };
+export function refreshBatchStats(): Readonly<typeof stats> {
+  return { ...stats };
+}
+
 type ClaimRow = Loaded & { id: string };
 
 async function claimBatch(requests: ClaimRequest[]): Promise<Array<PromiseSettledResult<Claimed | null>>> {
@@ -98,6 +104,8 @@ async function claimBatch(requests: ClaimRequest[]): Promise<Array<PromiseSettle
     return requests.map(() => fulfilled(null));
   }
   const leasedAt = Date.now();
+  stats.claimBatches++;
+  stats.claimed += rows.length;
   const byId = new Map(rows.map((r) => [r.id, r]));
   const owners = new Map(unique.map((r) => [r.credentialId, r.owner]));
 
@@ -207,6 +215,8 @@ async function commitBatch(items: CommitRequest[]): Promise<Array<PromiseSettled
     return Promise.all(items.map((item) => commitBatch([item]).then((r) => r[0]!)));
   }
   const { written, changed } = outcome;
+  stats.commitBatches++;
+  stats.committed += written.size;
   for (const id of changed) await notifyStatusChange(id);
   const stored = items.filter((i) => written.has(i.credential.id));
   const now = new Date();
