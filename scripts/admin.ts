@@ -1,5 +1,5 @@
 // Platform administrators (who may open /admin/queues): `npm run admin -- grant EMAIL | revoke EMAIL | list`.
-import { commandDatabase } from './database';
+import { runScript, withCommandDatabase } from './database';
 
 const USAGE = `Usage:
   npm run admin -- grant EMAIL     make the user with this email a platform administrator
@@ -14,11 +14,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  const { url, embedded } = await commandDatabase();
-  process.env.DATABASE_URL = url;
-  // Imported after DATABASE_URL is settled: the Prisma client reads it when first loaded.
-  const { prisma } = await import('../app/db.server');
-  try {
+  return withCommandDatabase(async (prisma) => {
     if (command === 'list') {
       const admins = await prisma.user.findMany({ where: { isPlatformAdmin: true }, select: { email: true }, orderBy: { email: 'asc' } });
       console.log(admins.length === 0 ? 'No platform administrators.' : admins.map((a) => a.email).join('\n'));
@@ -34,16 +30,7 @@ async function main(argv: string[]): Promise<number> {
     }
     console.log(command === 'grant' ? `${email} is now a platform administrator (/admin/queues).` : `${email} is no longer a platform administrator.`);
     return 0;
-  } finally {
-    await prisma.$disconnect();
-    await embedded?.stop();
-  }
+  });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`admin ${process.argv[2] ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+runScript('admin', main);

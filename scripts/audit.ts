@@ -1,5 +1,5 @@
 // Audit CLI: `npm run audit -- verify SLUG` checks an organization's hash chain (exit 1 when broken).
-import { commandDatabase } from './database';
+import { runScript, withCommandDatabase } from './database';
 
 const USAGE = `Usage:
   npm run audit -- verify SLUG    verify the audit hash chain of the organization SLUG
@@ -12,12 +12,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const { url, embedded } = await commandDatabase();
-  process.env.DATABASE_URL = url;
-  // Imported after DATABASE_URL is settled: the Prisma client reads it when first loaded.
-  const { prisma } = await import('../app/db.server');
-  const { verifyAuditChain } = await import('../app/audit/audit.server');
-  try {
+  return withCommandDatabase(async (prisma) => {
+    const { verifyAuditChain } = await import('../app/audit/audit.server');
     const organization = await prisma.organization.findUnique({ where: { slug }, select: { id: true, name: true } });
     if (!organization) {
       console.error(`No organization with slug "${slug}".`);
@@ -32,16 +28,7 @@ async function main(argv: string[]): Promise<number> {
       `FAILED: "${slug}" audit chain breaks at seq ${result.firstBadSeq}: ${result.reason} (${result.count} events verified before it).`,
     );
     return 1;
-  } finally {
-    await prisma.$disconnect();
-    await embedded?.stop();
-  }
+  });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`audit ${process.argv[2] ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+runScript('audit', main);

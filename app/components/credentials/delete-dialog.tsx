@@ -2,9 +2,10 @@
 // Without JavaScript the Delete button opens the delete route's own confirmation page instead (a GET form).
 import * as Dialog from '@radix-ui/react-dialog';
 import { Form, useNavigation } from '@remix-run/react';
-import { Trash2, X } from 'lucide-react';
+import { Trash2 } from 'lucide-react';
 import { useId, useState } from 'react';
 import { Button } from '~/components/ui/button';
+import { ConfirmDialogContent } from '~/components/ui/confirm-dialog';
 import { AgentImpact, type DependentAgent } from './agent-impact';
 
 export interface DeleteCredentialProps {
@@ -110,50 +111,32 @@ export function DeleteCredentialDialog({ name, action, agents, revokesAt }: Dele
           Delete
         </Button>
       </form>
-      <Dialog.Portal>
-        <Dialog.Overlay className="fixed inset-0 z-40 bg-slate-900/40" />
-        <Dialog.Content className="fixed top-1/2 left-1/2 z-50 max-h-[calc(100dvh-2rem)] w-[calc(100vw-2rem)] max-w-md -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg border border-slate-200 bg-white p-6 shadow-xl focus:outline-none">
-          <div className="flex items-start gap-4">
-            <div className="flex size-10 shrink-0 items-center justify-center rounded-full bg-red-50 text-red-600">
-              <Trash2 className="size-5" aria-hidden />
-            </div>
-            <div className="min-w-0 flex-1">
-              <Dialog.Title className="text-base font-semibold text-slate-900">
-                Delete <span className="break-all">“{name}”</span>?
-              </Dialog.Title>
-              <Dialog.Description asChild>
-                <div className="mt-2">
-                  <DeleteConsequences agents={agents} revokesAt={revokesAt} />
-                </div>
-              </Dialog.Description>
-            </div>
-            <Dialog.Close asChild>
-              <button
-                type="button"
-                className="-mt-1 -mr-2 rounded-md p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-600 focus-visible:outline-2 focus-visible:outline-indigo-600"
-                aria-label="Close"
-              >
-                <X className="size-4" aria-hidden />
-              </button>
-            </Dialog.Close>
-          </div>
-          <div className="mt-5">
-            <DeleteConfirmForm
-              name={name}
-              action={action}
-              typed={typed}
-              onTyped={setTyped}
-              cancel={
-                <Dialog.Close asChild>
-                  <Button type="button" variant="secondary">
-                    Cancel
-                  </Button>
-                </Dialog.Close>
-              }
-            />
-          </div>
-        </Dialog.Content>
-      </Dialog.Portal>
+      <ConfirmDialogContent
+        icon={Trash2}
+        tone="red"
+        title={
+          <>
+            Delete <span className="break-all">“{name}”</span>?
+          </>
+        }
+        description={<DeleteConsequences agents={agents} revokesAt={revokesAt} />}
+      >
+        <div className="mt-5">
+          <DeleteConfirmForm
+            name={name}
+            action={action}
+            typed={typed}
+            onTyped={setTyped}
+            cancel={
+              <Dialog.Close asChild>
+                <Button type="button" variant="secondary">
+                  Cancel
+                </Button>
+              </Dialog.Close>
+            }
+          />
+        </div>
+      </ConfirmDialogContent>
     </Dialog.Root>
   );
 }

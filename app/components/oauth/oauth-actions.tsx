@@ -2,10 +2,11 @@
 // With JavaScript, Disconnect first asks in a dialog that says which agents lose access.
 import * as Dialog from '@radix-ui/react-dialog';
 import { Form, useNavigation, useParams } from '@remix-run/react';
-import { Link2, RefreshCw, Unplug, X } from 'lucide-react';
+import { Link2, RefreshCw, Unplug } from 'lucide-react';
 import { useState } from 'react';
 import { AgentImpact, type DependentAgent } from '~/components/credentials/agent-impact';
 import { Button } from '~/components/ui/button';
+import { ConfirmDialogContent } from '~/components/ui/confirm-dialog';
 
 export interface OAuthActionsProps {
   credential: { id: string; type: string; status: string; oauthAccount: string | null };
@@ -47,53 +48,37 @@ export function OAuthActions({ credential, canManage, agents = [] }: OAuthAction
               Disconnect
             </Button>
           </Form>
-          <Dialog.Portal>
-            <Dialog.Overlay className="fixed inset-0 z-40 bg-slate-900/40" />
-            <Dialog.Content className="fixed top-1/2 left-1/2 z-50 max-h-[calc(100dvh-2rem)] w-[calc(100vw-2rem)] max-w-md -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg border border-slate-200 bg-white p-6 shadow-xl focus:outline-none">
-              <div className="flex items-start gap-4">
-                <div className="flex size-10 shrink-0 items-center justify-center rounded-full bg-amber-50 text-amber-600">
-                  <Unplug className="size-5" aria-hidden />
-                </div>
-                <div className="min-w-0 flex-1">
-                  <Dialog.Title className="text-base font-semibold text-slate-900">Disconnect this credential?</Dialog.Title>
-                  <Dialog.Description asChild>
-                    <div className="mt-2 space-y-3">
-                      <p className="text-sm text-slate-600">
-                        The tokens are revoked at the provider and deleted. Agents lose access until someone connects again; the
-                        credential, its name and its history stay.
-                      </p>
-                      <AgentImpact agents={agents} />
-                    </div>
-                  </Dialog.Description>
-                </div>
-                <Dialog.Close asChild>
-                  <button
-                    type="button"
-                    className="-mt-1 -mr-2 rounded-md p-1 text-slate-400 hover:bg-slate-100 hover:text-slate-600 focus-visible:outline-2 focus-visible:outline-indigo-600"
-                    aria-label="Close"
-                  >
-                    <X className="size-4" aria-hidden />
-                  </button>
-                </Dialog.Close>
+          <ConfirmDialogContent
+            icon={Unplug}
+            tone="amber"
+            title="Disconnect this credential?"
+            description={
+              <div className="space-y-3">
+                <p className="text-sm text-slate-600">
+                  The tokens are revoked at the provider and deleted. Agents lose access until someone connects again; the
+                  credential, its name and its history stay.
+                </p>
+                <AgentImpact agents={agents} />
               </div>
-              <Form
-                method="post"
-                action={disconnectAction}
-                className="mt-5 flex flex-col-reverse gap-2 sm:flex-row sm:justify-end"
-                onSubmit={() => setConfirming(false)}
-              >
-                <Dialog.Close asChild>
-                  <Button type="button" variant="secondary">
-                    Cancel
-                  </Button>
-                </Dialog.Close>
-                <Button type="submit" className="bg-red-600 hover:bg-red-500 focus-visible:outline-red-600">
-                  <Unplug className="size-4" aria-hidden />
-                  Disconnect
+            }
+          >
+            <Form
+              method="post"
+              action={disconnectAction}
+              className="mt-5 flex flex-col-reverse gap-2 sm:flex-row sm:justify-end"
+              onSubmit={() => setConfirming(false)}
+            >
+              <Dialog.Close asChild>
+                <Button type="button" variant="secondary">
+                  Cancel
                 </Button>
-              </Form>
-            </Dialog.Content>
-          </Dialog.Portal>
+              </Dialog.Close>
+              <Button type="submit" className="bg-red-600 hover:bg-red-500 focus-visible:outline-red-600">
+                <Unplug className="size-4" aria-hidden />
+                Disconnect
+              </Button>
+            </Form>
+          </ConfirmDialogContent>
         </Dialog.Root>
       )}
     </>
