@@ -59,12 +59,13 @@ test('the add page offers Connect with the provider and Paste tokens for an OAut
   expect((await page.goto(`${base}?type=oauth&service=stripe`))?.status()).toBe(404);
 });
 
-test('settings link to OAuth apps and notifications', async ({ page, loginAs }) => {
+test('settings link to OAuth apps, notifications and network', async ({ page, loginAs }) => {
   const { org } = await loginAs();
   await page.goto(`/orgs/${org.slug}/settings`);
   const more = page.getByRole('navigation', { name: 'More settings' });
   await expect(more.getByRole('link', { name: /OAuth apps/ })).toHaveAttribute('href', `/orgs/${org.slug}/settings/oauth`);
   await expect(more.getByRole('link', { name: /Notifications/ })).toHaveAttribute('href', `/orgs/${org.slug}/settings/notifications`);
+  await expect(more.getByRole('link', { name: /Network/ })).toHaveAttribute('href', `/orgs/${org.slug}/settings/network`);
   await expectNoSeriousA11yViolations(page);
   await screenshot(page, 'settings');
   await page.setViewportSize({ width: 375, height: 812 });
@@ -82,4 +83,19 @@ test('settings link to OAuth apps and notifications', async ({ page, loginAs }) 
   await more.getByRole('link', { name: /OAuth apps/ }).click();
   await expect(page).toHaveURL(`/orgs/${org.slug}/settings/oauth`);
   await expect(page.getByRole('heading', { level: 1, name: 'OAuth apps' })).toBeVisible();
+
+  // Network: the owner allows private hosts; the choice sticks and the audit log names it.
+  await page.goto(`/orgs/${org.slug}/settings`);
+  await more.getByRole('link', { name: /Network/ }).click();
+  await expect(page).toHaveURL(`/orgs/${org.slug}/settings/network`);
+  await expect(page.getByLabel(/Block private hosts/)).toBeChecked();
+  await page.getByLabel(/Allow private hosts/).check();
+  await page.getByRole('button', { name: 'Save network setting' }).click();
+  await expect(page.getByText('Private hosts allowed')).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel(/Allow private hosts/)).toBeChecked();
+  await expectNoSeriousA11yViolations(page);
+  await screenshot(page, 'settings-network');
+  await page.goto(`/orgs/${org.slug}/audit`);
+  await expect(page.getByRole('cell', { name: 'Changed network setting' })).toBeVisible();
 });

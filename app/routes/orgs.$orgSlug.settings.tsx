@@ -84,19 +84,19 @@ export default function SettingsPage() {
           to={`/orgs/${organization.slug}/settings/oauth`}
           icon={KeyRound}
           title="OAuth apps"
-          description="The clients Latchkey signs in with at GitHub, Google, Slack and others."
+          description="Your clients at GitHub, Google, Slack and others."
         />
         <SettingsLink
           to={`/orgs/${organization.slug}/settings/notifications`}
           icon={BellRing}
           title="Notifications"
-          description="A signed webhook when a credential changes status, and the expiry warning window."
+          description="Signed status webhooks and the expiry warning window."
         />
         <SettingsLink
           to={`/orgs/${organization.slug}/settings/network`}
           icon={Network}
           title="Network"
-          description="Whether agents and webhooks may reach private hosts on your network."
+          description="Whether agents may reach private hosts."
         />
       </nav>
       {/* Child settings pages (notifications, network) render below the links. */}
