@@ -118,7 +118,13 @@ export async function scheduleCredentialRefresh(credentialId: string, expiresAt:
 export async function scheduleCredentialRefreshAt(
   credentialId: string,
   expiresAt: Date | null,
-  opts: { attempt?: number; runAt?: Date; now?: Date } = {},
+  opts: {
+    attempt?: number;
+    runAt?: Date;
+    now?: Date;
+    /** Compare-and-set: write only while the credential still has this schedule and this expiry (a newer refresh wins). */
+    onlyIf?: { nextRefreshAt: Date | null; expiresAt: Date | null };
+  } = {},
 ): Promise<Date | null> {
   const now = opts.now ?? new Date();
   const credential = await prisma.credential.findUnique({
@@ -131,7 +137,13 @@ export async function scheduleCredentialRefreshAt(
   else if (expiresAt) {
     runAt = credential.secrets.length > 0 ? refreshTimeFor(credentialId, expiresAt, now) : expiresAt;
   }
-  await prisma.credential.update({ where: { id: credentialId }, data: { nextRefreshAt: runAt } });
+  if (opts.onlyIf) {
+    const { count } = await prisma.credential.updateMany({
+      where: { id: credentialId, nextRefreshAt: opts.onlyIf.nextRefreshAt, expiresAt: opts.onlyIf.expiresAt },
+      data: { nextRefreshAt: runAt },
+    });
+    if (count === 0) return null;
+  } else await prisma.credential.update({ where: { id: credentialId }, data: { nextRefreshAt: runAt } });
   await removeSupersededJob(credentialId, credential.nextRefreshAt, credential.expiresAt, runAt ? refreshJobId(credentialId, runAt, expiresAt) : null);
   if (runAt) await enqueueRefreshJob(credentialId, runAt, expiresAt, opts.attempt ?? 0, now);
   return runAt;

@@ -104,6 +104,33 @@ describe('refresh job outcomes', () => {
     expect(after).toMatchObject({ status: 'active', refreshFailingSince: null });
   });
 
+  it('a late loser of the race cannot put back a schedule for older tokens (compare-and-set on the schedule)', async () => {
+    m = await load('redis');
+    const { prisma } = m.db;
+    const org = await m.support.createOrg();
+    const appId = await m.support.createProviderApp(org, provider);
+    const cred = await m.support.createOAuthCredential(org, provider, appId, { expiresInMs: 60 * 60_000 });
+    const oldRunAt = await m.schedule.scheduleCredentialRefresh(cred.id, cred.expiresAt).then(() =>
+      prisma.credential.findUniqueOrThrow({ where: { id: cred.id } }),
+    );
+    // A refresh lands: new expiry, new schedule.
+    const newer = new Date(cred.expiresAt.getTime() + 90_000);
+    await prisma.credential.update({ where: { id: cred.id }, data: { expiresAt: newer } });
+    const newRunAt = await m.schedule.scheduleCredentialRefresh(cred.id, newer).then(() =>
+      prisma.credential.findUniqueOrThrow({ where: { id: cred.id } }),
+    );
+    // The loser read (schedule, expiry) before that refresh and now tries to reschedule from what it read.
+    const stale = await m.schedule.scheduleCredentialRefreshAt(cred.id, cred.expiresAt, {
+      onlyIf: { nextRefreshAt: oldRunAt.nextRefreshAt, expiresAt: cred.expiresAt },
+    });
+    expect(stale).toBeNull();
+    const after = await prisma.credential.findUniqueOrThrow({ where: { id: cred.id } });
+    expect(after.nextRefreshAt!.getTime()).toBe(newRunAt.nextRefreshAt!.getTime());
+    // With what is stored now, the same call goes through.
+    const current = await m.schedule.scheduleCredentialRefreshAt(cred.id, newer, { onlyIf: { nextRefreshAt: after.nextRefreshAt, expiresAt: newer } });
+    expect(current!.getTime()).toBe(newRunAt.nextRefreshAt!.getTime());
+  });
+
   it('Retry-After is honoured', async () => {
     m = await load('redis');
     const org = await m.support.createOrg();

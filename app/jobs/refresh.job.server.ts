@@ -10,7 +10,6 @@ import {
   REFRESH_JITTER_MS,
   REFRESH_LEAD_MS,
   REFRESH_TOKEN_FIELD,
-  scheduleCredentialRefresh,
   scheduleCredentialRefreshAt,
   type RefreshJobData,
 } from './refresh-schedule.server';
@@ -114,11 +113,19 @@ export async function processRefreshJob(job: Pick<Job<RefreshJobData>, 'data'>, 
 
 /** Someone else refreshed (or the token is fresh): make sure the next refresh is still scheduled. */
 async function afterRefresh({ credentialId, runAt }: RefreshJobData, result: RefreshResult): Promise<RefreshJobOutcome> {
-  if (result.outcome !== 'refreshed') {
-    const current = await prisma.credential.findUnique({ where: { id: credentialId }, select: { nextRefreshAt: true } });
-    if (current?.nextRefreshAt?.getTime() === runAt) await scheduleCredentialRefresh(credentialId, result.expiresAt);
-  }
+  if (result.outcome !== 'refreshed') await ensureScheduled(credentialId, runAt);
   return result.outcome;
+}
+
+/**
+ * When this job's time is still the credential's schedule, schedules the next refresh for the tokens
+ * stored now. A compare-and-set on (nextRefreshAt, expiresAt): a refresh that lands meanwhile has
+ * written its own schedule, and a late loser of the race must not put back one for older tokens.
+ */
+async function ensureScheduled(credentialId: string, runAt: number): Promise<void> {
+  const current = await prisma.credential.findUnique({ where: { id: credentialId }, select: { nextRefreshAt: true, expiresAt: true } });
+  if (!current || current.nextRefreshAt?.getTime() !== runAt) return;
+  await scheduleCredentialRefreshAt(credentialId, current.expiresAt, { attempt: 0, onlyIf: { nextRefreshAt: current.nextRefreshAt, expiresAt: current.expiresAt } });
 }
 
 /** A refresh failed: permanent ones stop (refreshCredential set needs_attention), transient ones retry with backoff. */
@@ -192,8 +199,7 @@ async function processRefreshJobAlone(job: Pick<Job<RefreshJobData>, 'data'>, no
   const { forExpiry } = job.data;
   if (forExpiry != null && credential.expiresAt && credential.expiresAt.getTime() > forExpiry) {
     // Tokens newer than the ones this job was for are stored: someone refreshed already.
-    const current = await prisma.credential.findUnique({ where: { id: credentialId }, select: { nextRefreshAt: true } });
-    if (current?.nextRefreshAt?.getTime() === runAt) await scheduleCredentialRefresh(credentialId, credential.expiresAt);
+    await ensureScheduled(credentialId, runAt);
     return 'raced';
   }
 
