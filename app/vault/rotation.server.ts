@@ -192,28 +192,17 @@ export async function reencryptOrganizationSecrets(
     const updates = [];
     for (const row of rows) {
       const location = { organizationId, credentialId: row.credentialId, field: row.field };
-      let plain: Buffer | undefined;
-      try {
-        plain = await openSecret({ ...location, ciphertext: row.ciphertext, keyVersion: row.keyVersion });
-        const { ciphertext } = await sealSecretWithVersion(location, plain, active);
-        updates.push(
-          prisma.credentialSecret.updateMany({
-            where: {
-              credentialId: row.credentialId,
-              field: row.field,
-              keyVersion: row.keyVersion,
-              ciphertext: { equals: row.ciphertext },
-            },
-            data: { ciphertext: new Uint8Array(ciphertext), keyVersion: active },
-          }),
-        );
-      } catch (error) {
-        if (!isVaultError(error)) throw error;
+      const ciphertext = await resealed(location, row.ciphertext, row.keyVersion, active);
+      if (!ciphertext) {
         failed += 1;
-        logger.error({ organizationId, credentialId: row.credentialId, field: row.field, reason: error.code }, 'could not re-encrypt a secret');
-      } finally {
-        plain?.fill(0);
+        continue;
       }
+      updates.push(
+        prisma.credentialSecret.updateMany({
+          where: { credentialId: row.credentialId, field: row.field, keyVersion: row.keyVersion, ciphertext: { equals: row.ciphertext } },
+          data: { ciphertext: new Uint8Array(ciphertext), keyVersion: active },
+        }),
+      );
     }
     const results = await prisma.$transaction(updates);
     for (const { count } of results) {
@@ -253,7 +242,7 @@ async function resealed(location: SecretLocation, ciphertext: Uint8Array, keyVer
     return (await sealSecretWithVersion(location, plain, active)).ciphertext;
   } catch (error) {
     if (!isVaultError(error)) throw error;
-    logger.error({ organizationId: location.organizationId, field: location.field, reason: error.code }, 'could not re-encrypt a secret');
+    logger.error({ ...location, reason: error.code }, 'could not re-encrypt a secret');
     return undefined;
   } finally {
     plain?.fill(0);
