@@ -179,6 +179,24 @@ describe('batched scheduled refreshes', () => {
     expect(await support.storedRefreshToken(org.organizationId, c.id)).toBe('from-the-reconnect');
   });
 
+  it('a key rotation between the lease and the write: the new tokens are sealed with the new data key, none with the retired one', async () => {
+    const { org, creds } = await dueCredentials(3);
+    provider.options.tokenDelayMs = 400;
+    const running = Promise.all(creds.map((c) => job.processRefreshJob(jobFor(c))));
+    await sleep(200);
+    const { rotateOrganizationKey } = await import('~/vault/vault.server');
+    const rotated = await rotateOrganizationKey(org.slug, { enqueue: async () => {} });
+    expect(await running).toEqual(['refreshed', 'refreshed', 'refreshed']);
+    const secrets = await prisma.credentialSecret.findMany({ where: { credentialId: { in: creds.map((c) => c.id) } } });
+    expect(secrets).toHaveLength(6);
+    expect(secrets.map((s) => s.keyVersion)).toEqual(secrets.map(() => rotated.version));
+    for (const c of creds) {
+      const stored = await support.storedRefreshToken(org.organizationId, c.id);
+      expect(provider.issuedRefreshTokens).toContain(stored);
+      expect(stored).not.toBe(c.refreshToken);
+    }
+  });
+
   it('invalid_grant in a batch: that credential needs attention, the others refresh', async () => {
     const { creds } = await dueCredentials(3);
     provider.failNextTokenRequests({ status: 400, body: { error: 'invalid_grant', error_description: 'Token has been revoked' } }, 1);

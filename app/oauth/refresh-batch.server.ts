@@ -1,9 +1,9 @@
 // Scheduled refreshes in micro-batches: the same lease → re-read → token request → compare-and-set as
 // refreshCredential, per credential, but the database work of the refreshes running at the same time in
-// this process is shared: one UPDATE takes many leases (and is the read under them), one query reads
-// their refresh tokens, one transaction compare-and-sets their new tokens (releasing the leases and
-// recording the next refresh time) and one call enqueues their next jobs. Anything out of the ordinary
-// (lease taken, not due, superseded, no refresh token, disconnected) is left to the one-at-a-time path.
+// this process is shared: one statement takes many leases (and is the read under them, refresh tokens
+// included), one statement compare-and-sets their new tokens (releasing the leases and recording the
+// next refresh time) and one call enqueues their next jobs. Anything out of the ordinary (lease taken,
+// not due, superseded, no refresh token, disconnected) is left to the one-at-a-time path.
 import crypto from 'node:crypto';
 import type { AuditContext } from '~/audit/audit.server';
 import { notifyStatusChange, setCredentialStatus } from '~/credentials/status.server';
@@ -11,7 +11,7 @@ import { prisma } from '~/db.server';
 import { fulfilled, MicroBatcher, rejected } from '~/jobs/micro-batch.server';
 import { enqueueRefreshJobs, refreshJobId, refreshTimeFor, removeSupersededJob } from '~/jobs/refresh-schedule.server';
 import { logger } from '~/logger.server';
-import { readCredentialSecretsBatch, writeCredentialSecretsBatch } from '~/vault/vault.server';
+import { openSecret, sealCredentialSecretColumns, writeCredentialSecretsBatch } from '~/vault/vault.server';
 import { resolveClientForCredential, type ResolvedClient } from './apps.server';
 import { isOAuthError } from './errors';
 import {
@@ -44,6 +44,8 @@ interface ClaimRequest extends ScheduledRefresh {
 interface Claimed {
   credential: Loaded;
   refreshToken: string;
+  /** The organization's active data-key version when the lease was taken: the new tokens are sealed with it. */
+  keyVersion: number;
   client: { ok: true; value: ResolvedClient } | { ok: false; error: unknown };
   /** Local time the lease was taken (the database's clock set its end; this only bounds our own wait). */
   leasedAt: number;
@@ -52,6 +54,7 @@ interface Claimed {
 interface CommitRequest {
   request: ClaimRequest;
   credential: Loaded;
+  keyVersion: number;
   tokens: RefreshedTokens;
   nextRefreshAt: Date | null;
 }
@@ -64,7 +67,7 @@ export function refreshBatchStats(): Readonly<typeof stats> {
   return { ...stats };
 }
 
-type ClaimRow = Loaded & { id: string };
+type ClaimRow = Loaded & { id: string; refreshCiphertext: Uint8Array; refreshKeyVersion: number; activeKeyVersion: number };
 
 async function claimBatch(requests: ClaimRequest[]): Promise<Array<PromiseSettledResult<Claimed | null>>> {
   // Two jobs for one credential in one batch: only the first may try for the lease here.
@@ -73,7 +76,8 @@ async function claimBatch(requests: ClaimRequest[]): Promise<Array<PromiseSettle
   let rows: ClaimRow[];
   try {
     // Locks in id order and skips rows another transaction holds (they take the one-at-a-time path),
-    // so batches in several processes never deadlock. The RETURNING row is the read under the lease.
+    // so batches in several processes never deadlock. The RETURNING row is the read under the lease,
+    // with the sealed refresh token and the organization's active key version.
     rows = await prisma.$queryRaw<ClaimRow[]>`
       WITH v AS (
         SELECT * FROM unnest(${unique.map((r) => r.credentialId)}::uuid[], ${unique.map((r) => r.owner)}::text[],
@@ -86,18 +90,20 @@ async function claimBatch(requests: ClaimRequest[]): Promise<Array<PromiseSettle
            AND c."nextRefreshAt" = v.run_at
            AND c.status <> 'disconnected'
            AND c."expiresAt" <= v.due_before
-           AND EXISTS (SELECT 1 FROM "CredentialSecret" s WHERE s."credentialId" = c.id AND s.field = ${REFRESH_TOKEN_FIELD})
          ORDER BY c.id
          FOR UPDATE OF c SKIP LOCKED)
       UPDATE "Credential" c
          SET "refreshLeaseOwner" = v.owner,
              "refreshLeaseUntil" = now() + make_interval(secs => ${REFRESH_LEASE_MS / 1000})
-        FROM v
+        FROM v, "CredentialSecret" s, "Organization" o
        WHERE c.id = v.id AND c.id IN (SELECT id FROM due)
          AND (c."refreshLeaseUntil" IS NULL OR c."refreshLeaseUntil" < now())
+         AND s."credentialId" = c.id AND s.field = ${REFRESH_TOKEN_FIELD}
+         AND o.id = c."organizationId"
       RETURNING c.id::text AS id, c."organizationId"::text AS "organizationId", c.type::text AS type, c.status::text AS status,
                 c.version, c."expiresAt", c."oauthProvider", c."oauthAppId"::text AS "oauthAppId", c."oauthTokenUrl",
-                c.settings, c."refreshFailingSince"`;
+                c.settings, c."refreshFailingSince",
+                s.ciphertext AS "refreshCiphertext", s."keyVersion" AS "refreshKeyVersion", o."activeKeyVersion"`;
   } catch (error) {
     // Nothing was taken; each job goes the one-at-a-time way (which reports a real outage itself).
     logger.warn({ err: { message: (error as Error).message } }, 'batched refresh claim failed; refreshing one at a time');
@@ -108,14 +114,6 @@ async function claimBatch(requests: ClaimRequest[]): Promise<Array<PromiseSettle
   stats.claimed += rows.length;
   const byId = new Map(rows.map((r) => [r.id, r]));
   const owners = new Map(unique.map((r) => [r.credentialId, r.owner]));
-
-  let tokens: Map<string, Buffer>;
-  try {
-    tokens = await readCredentialSecretsBatch(rows.map((r) => ({ organizationId: r.organizationId, credentialId: r.id })), REFRESH_TOKEN_FIELD);
-  } catch (error) {
-    await Promise.allSettled(rows.map((r) => releaseLease(r.id, owners.get(r.id)!)));
-    throw error;
-  }
 
   // One lookup per OAuth app in the batch (pasted tokens and platform apps resolve per credential).
   const clients = new Map<string, Promise<ResolvedClient>>();
@@ -131,25 +129,86 @@ async function claimBatch(requests: ClaimRequest[]): Promise<Array<PromiseSettle
     requests.map(async (request): Promise<PromiseSettledResult<Claimed | null>> => {
       const row = byId.get(request.credentialId);
       if (!row || owners.get(request.credentialId) !== request.owner) return fulfilled(null);
-      const bytes = tokens.get(row.id);
-      if (!bytes) {
-        // The refresh token went away between the two statements: let the one-at-a-time path decide.
+      let refreshToken: string;
+      try {
+        const bytes = await openSecret({
+          organizationId: row.organizationId,
+          credentialId: row.id,
+          field: REFRESH_TOKEN_FIELD,
+          ciphertext: row.refreshCiphertext,
+          keyVersion: row.refreshKeyVersion,
+        });
+        refreshToken = bytes.toString('utf8');
+        bytes.fill(0);
+      } catch (error) {
         await releaseLease(row.id, request.owner);
-        return fulfilled(null);
+        return rejected(error);
       }
-      const refreshToken = bytes.toString('utf8');
-      bytes.fill(0);
-      const credential = row as Loaded;
+      const { refreshCiphertext: _sealed, refreshKeyVersion: _version, activeKeyVersion: keyVersion, ...credential } = row;
       let client: Claimed['client'];
       try {
         client = { ok: true, value: await clientFor(credential) };
       } catch (error) {
         client = { ok: false, error };
       }
-      return fulfilled({ credential, refreshToken, client, leasedAt });
+      return fulfilled({ credential, refreshToken, keyVersion, client, leasedAt });
     }),
   );
   return results;
+}
+
+/**
+ * The common case in one statement (no transaction round trips): compare-and-set the credentials
+ * (version and lease owner) and upsert their new tokens, sealed with the key version read at claim
+ * time, which the statement confirms under a share lock on the organization (a key rotation waits for
+ * it, or it sees the rotation and writes nothing). Answers the ids written; a credential left out
+ * (lost the compare-and-set, or its organization's key rotated meanwhile) goes through commitTransaction.
+ */
+async function commitStatement(items: CommitRequest[]): Promise<Set<string>> {
+  const now = new Date().toISOString();
+  const sealed = await sealCredentialSecretColumns(
+    items.map((i) => ({ organizationId: i.credential.organizationId, credentialId: i.credential.id, keyVersion: i.keyVersion, secrets: i.tokens.secrets })),
+  );
+  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+    WITH v AS (
+      SELECT * FROM unnest(${items.map((i) => i.credential.id)}::uuid[], ${items.map((i) => i.credential.organizationId)}::uuid[],
+                           ${items.map((i) => i.credential.version)}::int[], ${items.map((i) => i.request.owner)}::text[],
+                           ${items.map((i) => i.keyVersion)}::int[],
+                           ${items.map((i) => i.tokens.expiresAt?.toISOString() ?? null)}::timestamp[],
+                           ${items.map((i) => i.nextRefreshAt?.toISOString() ?? null)}::timestamp[],
+                           ${items.map((i) => (i.tokens.scopes ? JSON.stringify(i.tokens.scopes) : null))}::text[])
+             AS v(id, org, version, owner, key_version, expires_at, next_at, scopes)),
+    keys AS (
+      SELECT o.id, o."activeKeyVersion" FROM "Organization" o WHERE o.id IN (SELECT org FROM v) ORDER BY o.id FOR SHARE),
+    mine AS (
+      SELECT c.id FROM "Credential" c
+        JOIN v ON v.id = c.id AND c."organizationId" = v.org AND c.version = v.version AND c."refreshLeaseOwner" = v.owner
+        JOIN keys k ON k.id = v.org AND k."activeKeyVersion" = v.key_version
+       ORDER BY c.id
+       FOR UPDATE OF c),
+    upd AS (
+      UPDATE "Credential" c
+         SET version = c.version + 1,
+             "expiresAt" = v.expires_at,
+             "lastRefreshedAt" = ${now}::timestamp,
+             "refreshFailingSince" = NULL,
+             "oauthScopes" = CASE WHEN v.scopes IS NULL THEN c."oauthScopes" ELSE ARRAY(SELECT jsonb_array_elements_text(v.scopes::jsonb)) END,
+             "nextRefreshAt" = v.next_at,
+             "refreshLeaseOwner" = NULL,
+             "refreshLeaseUntil" = NULL,
+             "updatedAt" = ${now}::timestamp
+        FROM v
+       WHERE c.id = v.id AND c.id IN (SELECT id FROM mine) AND c.version = v.version AND c."refreshLeaseOwner" = v.owner
+      RETURNING c.id),
+    ins AS (
+      INSERT INTO "CredentialSecret" ("credentialId", field, ciphertext, "keyVersion", "updatedAt")
+      SELECT s.id, s.field, s.ct, s.kv, ${now}::timestamp
+        FROM unnest(${sealed.credentialIds}::uuid[], ${sealed.fields}::text[], ${sealed.ciphertexts}::bytea[], ${sealed.keyVersions}::int[]) AS s(id, field, ct, kv)
+        JOIN upd ON upd.id = s.id
+      ON CONFLICT ("credentialId", field) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, "keyVersion" = EXCLUDED."keyVersion", "updatedAt" = EXCLUDED."updatedAt"
+      RETURNING 1)
+    SELECT id::text AS id FROM upd`;
+  return new Set(rows.map((r) => r.id));
 }
 
 /** The compare-and-set for many credentials in one transaction; answers which ones were written. */
@@ -207,7 +266,12 @@ async function commitTransaction(items: CommitRequest[]): Promise<{ written: Set
 async function commitBatch(items: CommitRequest[]): Promise<Array<PromiseSettledResult<boolean>>> {
   let outcome: { written: Set<string>; changed: string[] };
   try {
-    outcome = await commitTransaction(items);
+    // A credential becoming active again needs its status change audited: that takes the transaction.
+    const plain = items.filter((i) => i.credential.status === 'active');
+    const written = plain.length > 0 ? await commitStatement(plain) : new Set<string>();
+    const rest = items.filter((i) => !written.has(i.credential.id));
+    const slow = rest.length > 0 ? await commitTransaction(rest) : { written: new Set<string>(), changed: [] };
+    outcome = { written: new Set([...written, ...slow.written]), changed: slow.changed };
   } catch (error) {
     if (items.length === 1) throw error;
     // One bad row (or a deadlock with another writer) must not sink the others: each on its own.
@@ -265,7 +329,7 @@ export async function refreshScheduled(input: ScheduledRefresh): Promise<Refresh
       logger.warn({ credentialId: credential.id }, 'refresh held its lease unusually long');
     }
     const nextRefreshAt = tokens.expiresAt ? refreshTimeFor(credential.id, tokens.expiresAt) : null;
-    const written = await commits.submit({ request, credential, tokens, nextRefreshAt });
+    const written = await commits.submit({ request, credential, keyVersion: claimed.keyVersion, tokens, nextRefreshAt });
     if (written) {
       released = true;
       return { outcome: 'refreshed', expiresAt: tokens.expiresAt };

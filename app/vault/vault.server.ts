@@ -24,31 +24,36 @@ export {
 
 // ---- Batched secret access for hot paths (the refresh worker): one round trip for many credentials. ----
 
+/** Many credentials' fields, sealed and laid out as parallel arrays for one unnest() statement. */
+export interface SealedSecretColumns {
+  credentialIds: string[];
+  organizationIds: string[];
+  fields: string[];
+  /** bytea as hex text (`\\x…`): the driver sends arrays of strings reliably. */
+  ciphertexts: string[];
+  keyVersions: number[];
+}
+
 /**
- * Reads and opens one field of many credentials in one query. Each credential is looked up in the
- * organization given with it (a credential of another organization is absent from the result, like a
- * missing one). Answers credentialId → plaintext; the caller should zero each buffer when done. A
- * field that cannot be opened rejects the whole call (as readCredentialSecret would for that one).
+ * Seals every field of many credentials, each under its organization's data key of the version given
+ * with it. The caller's statement must confirm that version is still the organization's active one
+ * (share-locking the organization row) in the same transaction that stores the result.
  */
-export async function readCredentialSecretsBatch(
-  items: ReadonlyArray<{ organizationId: string; credentialId: string }>,
-  field: string,
-  db: BatchDb = defaultDb,
-): Promise<Map<string, Buffer>> {
-  const out = new Map<string, Buffer>();
-  if (items.length === 0) return out;
-  const rows = await db.$queryRaw<Array<{ credentialId: string; organizationId: string; ciphertext: Uint8Array; keyVersion: number }>>`
-    SELECT s."credentialId"::text AS "credentialId", c."organizationId"::text AS "organizationId", s.ciphertext, s."keyVersion"
-      FROM unnest(${items.map((i) => i.credentialId)}::uuid[], ${items.map((i) => i.organizationId)}::uuid[]) AS v(id, org)
-      JOIN "Credential" c ON c.id = v.id AND c."organizationId" = v.org
-      JOIN "CredentialSecret" s ON s."credentialId" = c.id AND s.field = ${field}`;
-  try {
-    for (const row of rows) {
-      out.set(row.credentialId, await openOne({ organizationId: row.organizationId, credentialId: row.credentialId, field, ciphertext: row.ciphertext, keyVersion: row.keyVersion }));
+export async function sealCredentialSecretColumns(
+  items: ReadonlyArray<{ organizationId: string; credentialId: string; keyVersion: number; secrets: Record<string, Buffer | string> }>,
+  tx?: BatchDb,
+): Promise<SealedSecretColumns> {
+  const out: SealedSecretColumns = { credentialIds: [], organizationIds: [], fields: [], ciphertexts: [], keyVersions: [] };
+  for (const item of items) {
+    for (const [field, plaintext] of Object.entries(item.secrets)) {
+      const location = { organizationId: item.organizationId, credentialId: item.credentialId, field };
+      const { ciphertext } = await sealSecretWithVersion(location, plaintext, item.keyVersion, tx);
+      out.credentialIds.push(item.credentialId);
+      out.organizationIds.push(item.organizationId);
+      out.fields.push(field);
+      out.ciphertexts.push(`\\x${ciphertext.toString('hex')}`);
+      out.keyVersions.push(item.keyVersion);
     }
-  } catch (error) {
-    for (const bytes of out.values()) bytes.fill(0);
-    throw error;
   }
   return out;
 }
@@ -68,34 +73,20 @@ export async function writeCredentialSecretsBatch(
   const orgRows = await tx.$queryRaw<Array<{ id: string; activeKeyVersion: number }>>`
     SELECT id::text AS id, "activeKeyVersion" FROM "Organization" WHERE id = ANY(${orgIds}::uuid[]) ORDER BY id FOR SHARE`;
   const versions = new Map(orgRows.map((r) => [r.id, r.activeKeyVersion]));
-  const credentialIds: string[] = [];
-  const organizationIds: string[] = [];
-  const fields: string[] = [];
-  const ciphertexts: Buffer[] = [];
-  const keyVersions: number[] = [];
-  for (const item of items) {
+  const withVersions = items.map((item) => {
     const keyVersion = versions.get(item.organizationId);
     if (keyVersion === undefined) throw new BatchVaultError('not_found', 'Organization not found');
-    for (const [field, plaintext] of Object.entries(item.secrets)) {
-      const location = { organizationId: item.organizationId, credentialId: item.credentialId, field };
-      const { ciphertext } = await sealSecretWithVersion(location, plaintext, keyVersion, tx);
-      credentialIds.push(item.credentialId);
-      organizationIds.push(item.organizationId);
-      fields.push(field);
-      ciphertexts.push(ciphertext);
-      keyVersions.push(keyVersion);
-    }
-  }
-  // bytea[] travels as hex text: the driver sends arrays of strings reliably.
-  const hex = ciphertexts.map((c) => `\\x${c.toString('hex')}`);
+    return { ...item, keyVersion };
+  });
+  const sealed = await sealCredentialSecretColumns(withVersions, tx);
   const written = await tx.$queryRaw<Array<{ n: number }>>`
     WITH ins AS (
       INSERT INTO "CredentialSecret" ("credentialId", field, ciphertext, "keyVersion", "updatedAt")
       SELECT v.id, v.field, v.ct, v.kv, ${new Date().toISOString()}::timestamp
-        FROM unnest(${credentialIds}::uuid[], ${organizationIds}::uuid[], ${fields}::text[], ${hex}::bytea[], ${keyVersions}::int[]) AS v(id, org, field, ct, kv)
+        FROM unnest(${sealed.credentialIds}::uuid[], ${sealed.organizationIds}::uuid[], ${sealed.fields}::text[], ${sealed.ciphertexts}::bytea[], ${sealed.keyVersions}::int[]) AS v(id, org, field, ct, kv)
         JOIN "Credential" c ON c.id = v.id AND c."organizationId" = v.org
       ON CONFLICT ("credentialId", field) DO UPDATE SET ciphertext = EXCLUDED.ciphertext, "keyVersion" = EXCLUDED."keyVersion", "updatedAt" = EXCLUDED."updatedAt"
       RETURNING 1)
     SELECT count(*)::int AS n FROM ins`;
-  if ((written[0]?.n ?? 0) !== credentialIds.length) throw new BatchVaultError('not_found', 'Credential not found');
+  if ((written[0]?.n ?? 0) !== sealed.credentialIds.length) throw new BatchVaultError('not_found', 'Credential not found');
 }

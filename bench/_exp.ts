@@ -1,0 +1,42 @@
+import crypto from 'node:crypto';
+import { fork } from 'node:child_process';
+const N = 10000, C = Number(process.env.C ?? 50);
+process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+process.env.REDIS_PREFIX = `exp-${crypto.randomBytes(4).toString('hex')}`;
+process.env.DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
+process.env.LATCHKEY_MASTER_KEYS ??= `bench:${crypto.randomBytes(32).toString('base64')}`;
+const { createQueue, createWorker, closeQueues } = await import('~/queue/queue.server');
+const { requestTokens } = await import('~/oauth/token-endpoint.server');
+const { startTestOAuthProvider } = await import('../test/oauth-provider');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function phase(name: string, fn: (i: number) => Promise<unknown>) {
+  const q = createQueue(`exp-${name}`);
+  let done = 0;
+  const w = createWorker(`exp-${name}`, async (job) => { await fn(job.data.i as number); done++; return null; }, { concurrency: C });
+  const t = Date.now(); const cpu = process.cpuUsage();
+  for (let s = 0; s < N; s += 1000) await q.addBulk(Array.from({ length: 1000 }, (_, k) => ({ name: 'x', data: { i: s + k }, opts: { removeOnComplete: true } })));
+  while (done < N) await sleep(5);
+  const sec = (Date.now() - t) / 1000; const u = process.cpuUsage(cpu);
+  await w.close();
+  console.log(`${name}: ${(N / sec).toFixed(0)}/s cpu/job ${((u.user + u.system) / 1000 / N).toFixed(3)} ms`);
+  return N / sec;
+}
+const inproc = await startTestOAuthProvider({ accessTokenTtl: 3600 });
+const inTokens = Array.from({ length: N }, () => inproc.issueTokens(['read']).refreshToken);
+const child = fork(new URL('./_provider-child.ts', import.meta.url).pathname, [String(N)], { execArgv: ['--import', 'tsx'] });
+const info: any = await new Promise((r) => child.once('message', r));
+const noop = await phase('noop', async () => null);
+const a = await phase('http-inproc', (i) => requestTokens(inproc.tokenUrl, { clientId: inproc.clientId, clientSecret: inproc.clientSecret, clientAuth: 'basic' }, { grant_type: 'refresh_token', refresh_token: inTokens[i]! }));
+const child2 = fork(new URL('./_provider-child.ts', import.meta.url).pathname, [String(N)], { execArgv: ['--import', 'tsx'] });
+const info2: any = await new Promise((r) => child2.once('message', r));
+const b = await phase('http-child', (i) => requestTokens(info.tokenUrl, { clientId: info.clientId, clientSecret: info.clientSecret, clientAuth: 'basic' }, { grant_type: 'refresh_token', refresh_token: info.tokens[i]! }));
+const { Agent, request } = await import('undici');
+const agent = new Agent({ connections: 64, pipelining: 1 });
+const basic = 'Basic ' + Buffer.from(`${info2.clientId}:${info2.clientSecret}`).toString('base64');
+const u = await phase('undici-child', async (i) => {
+  const r = await request(info2.tokenUrl, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: basic }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: info2.tokens[i]! }).toString() });
+  return r.body.json();
+});
+console.log(`undici child ratio=${(u/noop).toFixed(3)}`);
+console.log(`ratio inproc=${(a / noop).toFixed(3)} child=${(b / noop).toFixed(3)}`);
+child.kill(); child2.kill(); await inproc.close(); await closeQueues(); process.exit(0);
