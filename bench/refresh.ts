@@ -185,7 +185,6 @@ async function run() {
   const worker = createWorker(REFRESH_QUEUE, refreshJobProcessor as never, { concurrency: CONCURRENCY });
   worker.on('completed', () => refreshed++);
   const profiler = process.env.BENCH_PROFILE ? await startProfile() : null;
-  (globalThis as Record<string, unknown>).__countPg = true;
   const refreshStart = Date.now();
   const refreshCpu = process.cpuUsage();
   for (let start = 0; start < CREDENTIALS; start += 1_000) {
