@@ -10,7 +10,6 @@ import pg from 'pg';
 
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CREDENTIALS = Number(process.env.BENCH_CREDENTIALS ?? 10_000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 
 async function admin(sql: string) {
   const client = new pg.Client({ connectionString: BASE_URL });
@@ -69,10 +68,15 @@ const cpuPerJob = (u: NodeJS.CpuUsage, n: number) => ((u.user + u.system) / 1000
 type QueueModule = typeof import('~/queue/queue.server');
 
 /** CREDENTIALS jobs of one kind, added in bulk and run at the refresh worker's concurrency. */
-async function measureJobs(createQueue: QueueModule['createQueue'], createWorker: QueueModule['createWorker'], name: string, work: (i: number) => Promise<unknown>) {
+async function measureJobs(
+  { createQueue, createWorker }: Pick<QueueModule, 'createQueue' | 'createWorker'>,
+  concurrency: number,
+  name: string,
+  work: (i: number) => Promise<unknown>,
+) {
   const queue = createQueue(name);
   let done = 0;
-  const worker = createWorker(name, async (job) => { await work(job.data.i as number); done++; return null; }, { concurrency: CONCURRENCY });
+  const worker = createWorker(name, async (job) => { await work(job.data.i as number); done++; return null; }, { concurrency });
   const start = Date.now();
   const cpuStart = process.cpuUsage();
   for (let first = 0; first < CREDENTIALS; first += 1_000) {
@@ -115,7 +119,10 @@ async function run() {
   const { requestTokens } = await import('~/oauth/token-endpoint.server');
   const { createQueue, createWorker, closeQueues } = await import('~/queue/queue.server');
   const { refreshTimeFor, refreshJobId, REFRESH_JOB, REFRESH_QUEUE } = await import('~/jobs/refresh-schedule.server');
-  const { refreshJobProcessor } = await import('~/jobs/refresh.job.server');
+  const { refreshJobProcessor, REFRESH_WORKER_OPTIONS } = await import('~/jobs/refresh.job.server');
+  // Every phase runs at the refresh worker's own concurrency (BENCH_CONCURRENCY overrides it).
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? REFRESH_WORKER_OPTIONS.concurrency);
+  const queues = { createQueue, createWorker };
 
   const provider = await startProviderProcess(2 * CREDENTIALS);
   const org = await prisma.organization.create({ data: { slug: `bench-${crypto.randomBytes(4).toString('hex')}`, name: 'Bench' } });
@@ -162,12 +169,12 @@ async function run() {
   }
 
   // Baseline: no-op jobs through the same backend, worker concurrency and bulk enqueueing.
-  const noop = await measureJobs(createQueue, createWorker, 'bench-noop', async () => null);
+  const noop = await measureJobs(queues, concurrency, 'bench-noop', async () => null);
   console.log(`no-op jobs: ${CREDENTIALS} in ${noop.seconds.toFixed(2)} s = ${noop.perS.toFixed(0)}/s`);
   // Ceiling: each job makes one bare token request (a spare refresh token each) and nothing else.
   const spare = provider.refreshTokens.slice(CREDENTIALS);
   const client = { clientId: provider.clientId, clientSecret: provider.clientSecret, clientAuth: 'basic' as const };
-  const bare = await measureJobs(createQueue, createWorker, 'bench-bare-request', (i) =>
+  const bare = await measureJobs(queues, concurrency, 'bench-bare-request', (i) =>
     requestTokens(provider.tokenUrl, client, { grant_type: 'refresh_token', refresh_token: spare[i]! }),
   );
   console.log(`bare token request jobs: ${CREDENTIALS} in ${bare.seconds.toFixed(2)} s = ${bare.perS.toFixed(0)}/s`);
@@ -182,7 +189,7 @@ async function run() {
   void refreshTimeFor;
   const refreshQueue = createQueue(REFRESH_QUEUE);
   let refreshed = 0;
-  const worker = createWorker(REFRESH_QUEUE, refreshJobProcessor as never, { concurrency: CONCURRENCY });
+  const worker = createWorker(REFRESH_QUEUE, refreshJobProcessor as never, { ...REFRESH_WORKER_OPTIONS, concurrency });
   worker.on('completed', () => refreshed++);
   const profiler = process.env.BENCH_PROFILE ? await startProfile() : null;
   const refreshStart = Date.now();
@@ -213,7 +220,7 @@ async function run() {
   const { late, done, stale } = rows[0]!;
   const tokenRequests = (await provider.refreshRequests()) - CREDENTIALS;
   provider.close();
-  console.log(`refresh jobs: ${refreshed} in ${refreshSeconds.toFixed(2)} s = ${refreshPerS.toFixed(0)}/s (concurrency ${CONCURRENCY}); token requests=${tokenRequests}; refreshed=${done}; not active=${stale}`);
+  console.log(`refresh jobs: ${refreshed} in ${refreshSeconds.toFixed(2)} s = ${refreshPerS.toFixed(0)}/s (concurrency ${concurrency}); token requests=${tokenRequests}; refreshed=${done}; not active=${stale}`);
   console.log(`cpu per job (this process, all threads): no-op ${cpuPerJob(noop.cpu, CREDENTIALS)} ms, bare token request ${cpuPerJob(bare.cpu, CREDENTIALS)} ms, refresh ${cpuPerJob(refreshCpuUsed, Math.max(1, refreshed))} ms`);
   console.log(`RESULT refresh ratio=${(refreshPerS / noop.perS).toFixed(3)} late=${late} bare_request_ratio=${(bare.perS / noop.perS).toFixed(3)} target_ratio=0.5`);
 }

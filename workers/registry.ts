@@ -4,7 +4,7 @@ import { reencryptOrganizationJob, VAULT_QUEUE } from '~/vault/reencrypt.job.ser
 import type { ReencryptJobData } from '~/vault/rotation.server';
 import { HEALTH_QUEUE, HEALTH_SWEEP_JOB, processHealthSweep, type HealthSweepJob } from './health-sweep';
 import { HEARTBEAT_JOB, MAINTENANCE_QUEUE, processMaintenance, type MaintenanceJob } from './maintenance';
-import { REFRESH_QUEUE, refreshJobProcessor, type RefreshJobData } from './refresh';
+import { REFRESH_QUEUE, REFRESH_WORKER_OPTIONS, refreshJobProcessor, type RefreshJobData } from './refresh';
 import { processUsageFlush, USAGE_FLUSH_EVERY_MS, USAGE_FLUSH_JOB, USAGE_QUEUE, type UsageFlushJob } from './usage-flush';
 import { deliverWebhookJob, WEBHOOK_QUEUE, type WebhookJobData } from './webhooks';
 
@@ -38,12 +38,7 @@ export const registry: WorkerRegistration[] = [
   // Re-encrypts an organization's secrets after a data-key rotation (npm run keys -- rotate-org SLUG).
   register<ReencryptJobData>({ queue: VAULT_QUEUE, processor: reencryptOrganizationJob, opts: { concurrency: 1 } }),
   // Refreshes OAuth tokens before they expire; jobs are keyed by credential and rebuilt by the sweep.
-  // A short lock (renewed while the process lives) lets a killed worker's refresh be picked up within seconds.
-  register<RefreshJobData>({
-    queue: REFRESH_QUEUE,
-    processor: refreshJobProcessor,
-    opts: { concurrency: 50, lockDuration: 10_000, stalledInterval: 5_000 },
-  }),
+  register<RefreshJobData>({ queue: REFRESH_QUEUE, processor: refreshJobProcessor, opts: { ...REFRESH_WORKER_OPTIONS } }),
   // Expiry statuses, overdue refreshes and lost refresh jobs, once a minute.
   register<HealthSweepJob>({
     queue: HEALTH_QUEUE,

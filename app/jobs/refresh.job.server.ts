@@ -16,6 +16,15 @@ import {
 
 export const REFRESH_CONTEXT = systemAuditContext('refresh worker');
 
+/**
+ * The refresh worker's options. A refresh job mostly waits: on the provider (hundreds of milliseconds
+ * for a real one) and on the batches it shares with the jobs beside it. 200 in flight keep a minute
+ * in which 10,000 tokens expire (~170 refreshes/s) within reach even when a provider takes a second,
+ * and make the shared batches larger. The token endpoint's connection pool holds more sockets than this.
+ * A short lock (renewed while the process lives) lets a killed worker's refresh be picked up within seconds.
+ */
+export const REFRESH_WORKER_OPTIONS = { concurrency: 200, lockDuration: 10_000, stalledInterval: 5_000 } as const;
+
 /** First retry after ~1 s, doubling up to 5 minutes. */
 export const RETRY_BASE_MS = 1_000;
 export const RETRY_CAP_MS = 5 * 60_000;
