@@ -67,6 +67,9 @@ const cpuPerJob = (u: NodeJS.CpuUsage, n: number) => ((u.user + u.system) / 1000
 
 type QueueModule = typeof import('~/queue/queue.server');
 
+/** A phase that has not finished by then is stuck, not slow: fail with what was done instead of hanging. */
+const PHASE_TIMEOUT_MS = 120_000;
+
 /** CREDENTIALS jobs of one kind, added in bulk and run at the refresh worker's concurrency. */
 async function measureJobs(
   { createQueue, createWorker }: Pick<QueueModule, 'createQueue' | 'createWorker'>,
@@ -82,7 +85,10 @@ async function measureJobs(
   for (let first = 0; first < CREDENTIALS; first += 1_000) {
     await queue.addBulk(Array.from({ length: Math.min(1_000, CREDENTIALS - first) }, (_, k) => ({ name, data: { i: first + k }, opts: { removeOnComplete: true } })));
   }
-  while (done < CREDENTIALS) await sleep(5);
+  while (done < CREDENTIALS) {
+    if (Date.now() - start > PHASE_TIMEOUT_MS) throw new Error(`${name}: only ${done} of ${CREDENTIALS} jobs finished within ${PHASE_TIMEOUT_MS / 1000} s`);
+    await sleep(5);
+  }
   const seconds = (Date.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   await worker.close();
@@ -120,6 +126,7 @@ async function run() {
   const { createQueue, createWorker, closeQueues } = await import('~/queue/queue.server');
   const { refreshTimeFor, refreshJobId, REFRESH_JOB, REFRESH_QUEUE } = await import('~/jobs/refresh-schedule.server');
   const { refreshJobProcessor, REFRESH_WORKER_OPTIONS } = await import('~/jobs/refresh.job.server');
+  const { refreshBatchStats } = await import('~/oauth/refresh-batch.server');
   // Every phase runs at the refresh worker's own concurrency (BENCH_CONCURRENCY overrides it).
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? REFRESH_WORKER_OPTIONS.concurrency);
   const queues = { createQueue, createWorker };
@@ -221,6 +228,8 @@ async function run() {
   const tokenRequests = (await provider.refreshRequests()) - CREDENTIALS;
   provider.close();
   console.log(`refresh jobs: ${refreshed} in ${refreshSeconds.toFixed(2)} s = ${refreshPerS.toFixed(0)}/s (concurrency ${concurrency}); token requests=${tokenRequests}; refreshed=${done}; not active=${stale}`);
+  const batches = refreshBatchStats();
+  console.log(`shared batches: ${batches.claimBatches} lease statements (${(batches.claimed / Math.max(1, batches.claimBatches)).toFixed(1)} credentials each), ${batches.commitBatches} writes (${(batches.committed / Math.max(1, batches.commitBatches)).toFixed(1)} each)`);
   console.log(`cpu per job (this process, all threads): no-op ${cpuPerJob(noop.cpu, CREDENTIALS)} ms, bare token request ${cpuPerJob(bare.cpu, CREDENTIALS)} ms, refresh ${cpuPerJob(refreshCpuUsed, Math.max(1, refreshed))} ms`);
   console.log(`RESULT refresh ratio=${(refreshPerS / noop.perS).toFixed(3)} late=${late} bare_request_ratio=${(bare.perS / noop.perS).toFixed(3)} target_ratio=0.5`);
 }
