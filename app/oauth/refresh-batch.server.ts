@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import type { AuditContext } from '~/audit/audit.server';
 import { notifyStatusChange, setCredentialStatus } from '~/credentials/status.server';
 import { prisma } from '~/db.server';
+import { Prisma } from '~/generated/prisma/client';
 import { fulfilled, MicroBatcher, rejected } from '~/jobs/micro-batch.server';
 import { enqueueRefreshJobs, refreshJobId, refreshTimeFor, removeSupersededJob } from '~/jobs/refresh-schedule.server';
 import { logger } from '~/logger.server';
@@ -158,6 +159,26 @@ async function claimBatch(requests: ClaimRequest[]): Promise<Array<PromiseSettle
 }
 
 /**
+ * The UPDATE both writes share: a refreshed credential's new expiry, scopes and next refresh time, its
+ * version bumped and its lease released, for the rows of `v` that `mine` locked and still match.
+ */
+function compareAndSetRefreshed(nowIso: string): Prisma.Sql {
+  return Prisma.sql`
+      UPDATE "Credential" c
+         SET version = c.version + 1,
+             "expiresAt" = v.expires_at,
+             "lastRefreshedAt" = ${nowIso}::timestamp,
+             "refreshFailingSince" = NULL,
+             "oauthScopes" = CASE WHEN v.scopes IS NULL THEN c."oauthScopes" ELSE ARRAY(SELECT jsonb_array_elements_text(v.scopes::jsonb)) END,
+             "nextRefreshAt" = v.next_at,
+             "refreshLeaseOwner" = NULL,
+             "refreshLeaseUntil" = NULL,
+             "updatedAt" = ${nowIso}::timestamp
+        FROM v
+       WHERE c.id = v.id AND c.id IN (SELECT id FROM mine) AND c.version = v.version AND c."refreshLeaseOwner" = v.owner`;
+}
+
+/**
  * The common case in one statement (no transaction round trips): compare-and-set the credentials
  * (version and lease owner) and upsert their new tokens, sealed with the key version read at claim
  * time, which the statement confirms under a share lock on the organization (a key rotation waits for
@@ -187,18 +208,7 @@ async function commitStatement(items: CommitRequest[]): Promise<Set<string>> {
        ORDER BY c.id
        FOR UPDATE OF c),
     upd AS (
-      UPDATE "Credential" c
-         SET version = c.version + 1,
-             "expiresAt" = v.expires_at,
-             "lastRefreshedAt" = ${now}::timestamp,
-             "refreshFailingSince" = NULL,
-             "oauthScopes" = CASE WHEN v.scopes IS NULL THEN c."oauthScopes" ELSE ARRAY(SELECT jsonb_array_elements_text(v.scopes::jsonb)) END,
-             "nextRefreshAt" = v.next_at,
-             "refreshLeaseOwner" = NULL,
-             "refreshLeaseUntil" = NULL,
-             "updatedAt" = ${now}::timestamp
-        FROM v
-       WHERE c.id = v.id AND c.id IN (SELECT id FROM mine) AND c.version = v.version AND c."refreshLeaseOwner" = v.owner
+      ${compareAndSetRefreshed(now)}
       RETURNING c.id),
     ins AS (
       INSERT INTO "CredentialSecret" ("credentialId", field, ciphertext, "keyVersion", "updatedAt")
@@ -228,18 +238,7 @@ async function commitTransaction(items: CommitRequest[]): Promise<{ written: Set
         SELECT c.id FROM "Credential" c JOIN v ON v.id = c.id AND c.version = v.version AND c."refreshLeaseOwner" = v.owner
          ORDER BY c.id
          FOR UPDATE OF c)
-      UPDATE "Credential" c
-         SET version = c.version + 1,
-             "expiresAt" = v.expires_at,
-             "lastRefreshedAt" = ${nowIso}::timestamp,
-             "refreshFailingSince" = NULL,
-             "oauthScopes" = CASE WHEN v.scopes IS NULL THEN c."oauthScopes" ELSE ARRAY(SELECT jsonb_array_elements_text(v.scopes::jsonb)) END,
-             "nextRefreshAt" = v.next_at,
-             "refreshLeaseOwner" = NULL,
-             "refreshLeaseUntil" = NULL,
-             "updatedAt" = ${nowIso}::timestamp
-        FROM v
-       WHERE c.id = v.id AND c.id IN (SELECT id FROM mine) AND c.version = v.version AND c."refreshLeaseOwner" = v.owner
+      ${compareAndSetRefreshed(nowIso)}
       RETURNING c.id::text AS id`;
     const written = new Set(rows.map((r) => r.id));
     const stored = items.filter((i) => written.has(i.credential.id));
