@@ -124,7 +124,7 @@ async function run() {
   const { createOrganizationDataKey, sealSecret } = await import('~/vault/vault.server');
   const { requestTokens } = await import('~/oauth/token-endpoint.server');
   const { createQueue, createWorker, closeQueues } = await import('~/queue/queue.server');
-  const { refreshTimeFor, refreshJobId, REFRESH_JOB, REFRESH_QUEUE } = await import('~/jobs/refresh-schedule.server');
+  const { refreshJobId, REFRESH_JOB, REFRESH_QUEUE } = await import('~/jobs/refresh-schedule.server');
   const { refreshJobProcessor, REFRESH_WORKER_OPTIONS } = await import('~/jobs/refresh.job.server');
   const { refreshBatchStats } = await import('~/oauth/refresh-batch.server');
   // Every phase runs at the refresh worker's own concurrency (BENCH_CONCURRENCY overrides it).
@@ -193,7 +193,6 @@ async function run() {
   await prisma.$executeRaw`
     UPDATE "Credential" c SET "expiresAt" = v.e, "nextRefreshAt" = ${new Date(t0)}::timestamp
     FROM unnest(${ids}::uuid[], ${expiries.map((e) => e.toISOString())}::timestamp[]) AS v(id, e) WHERE c.id = v.id`;
-  void refreshTimeFor;
   const refreshQueue = createQueue(REFRESH_QUEUE);
   let refreshed = 0;
   const worker = createWorker(REFRESH_QUEUE, refreshJobProcessor as never, { ...REFRESH_WORKER_OPTIONS, concurrency });
