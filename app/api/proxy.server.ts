@@ -13,7 +13,7 @@ import { recordCredentialUse } from '~/usage/usage.server';
 import { prisma } from '~/db.server';
 import { openSecret, VaultError } from '~/vault/vault.server';
 import { assertUsable, credentialForAgent, type AgentCredential } from './credentials.server';
-import { EgressRefusedError, egressAgentFor } from './egress.server';
+import { EgressRefusedError, egressAgentFor } from '~/egress/egress.server';
 import { ApiError, writeApiError } from './errors.server';
 
 export interface ProxyOptions {

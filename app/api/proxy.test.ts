@@ -11,7 +11,7 @@ import { prisma } from '~/db.server';
 import { createApp } from '~/http/app.server';
 import { replaceCredentialSecret } from '~/credentials/credentials.server';
 import { clearCredentialCache } from './credentials.server';
-import { setEgressResolver } from './egress.server';
+import { setEgressResolver } from '~/egress/egress.server';
 import { createApiRouter } from './router.server';
 import { createTestAgent, createTestCredential, createTestOrg, listen, startApiServer, startUpstream, type Listening, type TestOrg } from './test-support';
 

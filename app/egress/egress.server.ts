@@ -1,4 +1,4 @@
-// Egress safety for the proxy: which addresses may be dialled, checked on the resolved IP the socket actually connects to.
+// The one egress policy: every request Latchkey sends (proxy, OAuth token/revocation/userinfo, webhooks, verification) dials only addresses it allows, judged after DNS resolution.
 import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
@@ -145,4 +145,24 @@ export function egressAgentFor(url: URL, allowPrivate: boolean): http.Agent {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EgressRefusedError('Only http and https upstreams are allowed');
   const pool = allowPrivate ? permissiveAgents : strictAgents;
   return url.protocol === 'https:' ? pool.https : pool.http;
+}
+
+/**
+ * Judges a URL before it is saved (an OAuth app's endpoints, a pasted token URL, a webhook): the scheme, and
+ * every address its host resolves to now. Sending still judges again at connect time (DNS may change).
+ */
+export async function assertUrlAllowed(url: URL, allowPrivate: boolean): Promise<void> {
+  egressAgentFor(url, allowPrivate);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (allowPrivate || net.isIP(host)) return;
+  let addresses: ResolvedAddress[];
+  try {
+    addresses = await resolveCached(host);
+  } catch {
+    // A name that does not resolve now is not a private address; sending reports it if it still does not.
+    return;
+  }
+  if (addresses.some((a) => isPrivateAddress(a.address))) {
+    throw new EgressRefusedError(`${host} resolves to a private or loopback address`);
+  }
 }
