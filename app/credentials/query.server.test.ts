@@ -113,6 +113,11 @@ describe('listCredentials: filters, search and counts', () => {
     expect(names(await listCredentials(orgId, state({ q: 'GITHUB' })))).toEqual(['ci:deploy', 'ci:release']);
   });
 
+  it('searches the service’s display name: "Google" finds a Google Cloud service-account file', async () => {
+    expect(names(await listCredentials(orgId, state({ q: 'Google' })))).toEqual(['gcp-sa']);
+    expect(names(await listCredentials(orgId, state({ q: 'service ACCOUNT' })))).toEqual(['gcp-sa']);
+  });
+
   it('matches % in the search term literally', async () => {
     expect(names(await listCredentials(orgId, state({ q: '100%' })))).toEqual(['percent-100%-ready']);
   });

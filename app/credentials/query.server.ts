@@ -1,5 +1,6 @@
 // The credentials table's server side: filtering, sorting, paging and counting in SQL, fast at 100k rows.
 import { LRUCache } from 'lru-cache';
+import { listServices } from '~/credentials/catalog';
 import { prisma as defaultPrisma } from '~/db.server';
 import { Prisma, type PrismaClient } from '~/generated/prisma/client';
 import {
@@ -52,6 +53,14 @@ export function escapeLike(term: string): string {
   return term.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
+/** Ids of the catalog services whose display name contains the term (case-insensitive). */
+export function servicesNamed(term: string): string[] {
+  const needle = term.toLocaleLowerCase('en');
+  return listServices()
+    .filter((service) => service.displayName.toLocaleLowerCase('en').includes(needle))
+    .map((service) => service.id);
+}
+
 /** The WHERE clause of a state. Every user value is a bound parameter; only fixed SQL text is inlined. */
 export function buildWhere(
   organizationId: string,
@@ -68,8 +77,11 @@ export function buildWhere(
   }
   if (filters.q) {
     const pattern = `%${escapeLike(filters.q)}%`;
+    // People search by what they read in the table: the service's display name ("Google" finds gcp), not only its id.
+    const named = servicesNamed(filters.q);
+    const byName = named.length > 0 ? Prisma.sql` OR ${col('service')} = ANY(${named}::text[])` : Prisma.empty;
     parts.push(
-      Prisma.sql`(${col('name')} ILIKE ${pattern} ESCAPE '\\' OR ${col('service')} ILIKE ${pattern} ESCAPE '\\')`,
+      Prisma.sql`(${col('name')} ILIKE ${pattern} ESCAPE '\\' OR ${col('service')} ILIKE ${pattern} ESCAPE '\\'${byName})`,
     );
   }
   return Prisma.join(parts, ' AND ');
