@@ -1,7 +1,9 @@
 // Resolves the credential an agent names: tenant-scoped lookup, allowlist, usable status — cached briefly for the proxy's hot path.
 import { LRUCache } from 'lru-cache';
 import { matchesAllowlist, type AuthenticatedAgent } from '~/agents/agents.server';
+import { statusNow } from '~/credentials/status';
 import { prisma } from '~/db.server';
+import { REFRESH_TOKEN_FIELD } from '~/jobs/refresh-schedule.server';
 import type { CredentialStatus, CredentialType } from '~/generated/prisma/client';
 import { ApiError } from './errors.server';
 import type { CredentialSummary } from './schemas';
@@ -16,12 +18,16 @@ export interface AgentCredential {
   service: string;
   type: CredentialType;
   status: CredentialStatus;
+  statusCause: string | null;
   statusReason: string | null;
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   username: string | null;
   settings: unknown;
   version: number;
+  /** What the status is read with at request time (statusNow): the warning window, and a stored refresh token. */
+  organization: { warningWindowDays: number };
+  secrets: { field: string }[];
 }
 
 const select = {
@@ -31,12 +37,15 @@ const select = {
   service: true,
   type: true,
   status: true,
+  statusCause: true,
   statusReason: true,
   expiresAt: true,
   lastUsedAt: true,
   username: true,
   settings: true,
   version: true,
+  organization: { select: { warningWindowDays: true } },
+  secrets: { where: { field: REFRESH_TOKEN_FIELD }, select: { field: true } },
 } as const;
 
 const cache = new LRUCache<string, AgentCredential | false>({ max: 10_000, ttl: CREDENTIAL_CACHE_TTL_MS });
@@ -63,26 +72,40 @@ export async function credentialForAgent(agent: AuthenticatedAgent, name: string
   return credential;
 }
 
-/** Throws 409 unless the credential can be used right now. */
+/**
+ * Throws 409 unless the credential can work right now: expired, disconnected, and needs-attention causes that
+ * cannot work (revoked, rejected) are refused; an expiring key and an OAuth token whose refresh is overdue or
+ * retrying are not (the proxy refreshes on use). Read at request time, so a lagging sweep changes nothing.
+ */
 export function assertUsable(credential: AgentCredential, now = new Date()): void {
-  const reason = credential.statusReason ? `: ${credential.statusReason}` : '';
-  if (credential.status === 'needs_attention') {
-    throw new ApiError(409, 'credential_needs_attention', `"${credential.name}" needs attention${reason}`);
-  }
-  if (credential.status === 'disconnected') throw new ApiError(409, 'credential_disconnected', `"${credential.name}" is disconnected${reason}`);
-  const pastExpiry = credential.type !== 'oauth' && credential.expiresAt !== null && credential.expiresAt <= now;
-  if (credential.status === 'expired' || pastExpiry) {
+  // The warning window only separates expiring from active, which are both usable.
+  const read = statusNow(credential, { now, warningWindowDays: 0 });
+  if (read.usable) return;
+  const reason = read.reason ? `: ${read.reason}` : '';
+  if (read.status === 'disconnected') throw new ApiError(409, 'credential_disconnected', `"${credential.name}" is disconnected${reason}`);
+  if (read.status === 'expired') {
     throw new ApiError(409, 'credential_expired', `"${credential.name}" expired${reason || (credential.expiresAt ? ` on ${credential.expiresAt.toISOString()}` : '')}`);
   }
+  throw new ApiError(409, 'credential_needs_attention', `"${credential.name}" needs attention${reason}`);
 }
 
-export function summarize(credential: AgentCredential): CredentialSummary {
+/** The status an agent is told: read now, from the stored row and the clock (never "active" past an expiry). */
+function statusFor(credential: AgentCredential, now: Date) {
+  return statusNow(
+    { ...credential, hasRefreshToken: credential.secrets.length > 0 },
+    { now, warningWindowDays: credential.organization.warningWindowDays },
+  );
+}
+
+export function summarize(credential: AgentCredential, now = new Date()): CredentialSummary {
+  const read = statusFor(credential, now);
   return {
     name: credential.name,
     type: credential.type,
     service: credential.service,
-    status: credential.status,
-    statusReason: credential.statusReason,
+    status: read.status,
+    statusCause: read.cause,
+    statusReason: read.reason,
     expiresAt: credential.expiresAt?.toISOString() ?? null,
     lastUsedAt: credential.lastUsedAt?.toISOString() ?? null,
     proxyPath: `/api/v1/proxy/${encodeURIComponent(credential.name)}/`,
@@ -92,5 +115,6 @@ export function summarize(credential: AgentCredential): CredentialSummary {
 /** The credentials the agent's allowlist covers, by name. */
 export async function listAgentCredentials(agent: AuthenticatedAgent): Promise<CredentialSummary[]> {
   const rows = await prisma.credential.findMany({ where: { organizationId: agent.organizationId }, select, orderBy: { name: 'asc' } });
-  return rows.filter((row) => matchesAllowlist(agent.allowedCredentials, row.name)).map(summarize);
+  const now = new Date();
+  return rows.filter((row) => matchesAllowlist(agent.allowedCredentials, row.name)).map((row) => summarize(row, now));
 }

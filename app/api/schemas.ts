@@ -1,5 +1,6 @@
 // Zod schemas of the agent API's responses: the handlers' shapes and the source of the OpenAPI document.
 import { z } from 'zod';
+import { credentialStatusSchema, statusCauseSchema } from '~/credentials/status';
 
 export const errorCodes = [
   'unauthorized',
@@ -36,8 +37,12 @@ export const credentialSummarySchema = z
     name: z.string().meta({ description: 'The name to use in /api/v1/proxy/{name}/…' }),
     type: z.enum(['oauth', 'api_key', 'password', 'file']),
     service: z.string().meta({ description: 'Catalog service id, e.g. github, openai, custom' }),
-    status: z.enum(['active', 'expired', 'needs_attention', 'disconnected']),
-    statusReason: z.string().nullable(),
+    status: credentialStatusSchema.meta({
+      description:
+        'Read at request time. active and expiring (inside the organization’s warning window) can be used; expired and disconnected cannot; needs_attention means a person must act (see statusCause: some causes still work, e.g. a refresh that is retrying)',
+    }),
+    statusCause: statusCauseSchema.nullable().meta({ description: 'Why the status is not active, typed; null when active or not recorded' }),
+    statusReason: z.string().nullable().meta({ description: 'Why, in words a person can act on; null when the status was read from the clock (see expiresAt)' }),
     expiresAt: z.string().datetime().nullable(),
     lastUsedAt: z.string().datetime().nullable(),
     proxyPath: z.string().meta({ description: 'Where to send requests that should carry this credential' }),

@@ -1,10 +1,12 @@
-// A credential's status (active, expired, needs attention, disconnected): change it, audit it, announce it.
+// A credential's status (./status.ts): change it with its typed cause, audit it, announce it; read it as it stands now.
 import type { AuditContext } from '~/audit/audit.server';
 import { recordAudit } from '~/audit/audit.server';
 import { prisma, type Prisma } from '~/db.server';
 import type { CredentialStatus } from '~/generated/prisma/enums';
+import { REFRESH_TOKEN_FIELD } from '~/jobs/refresh-schedule.server';
 import { logger } from '~/logger.server';
 import { invalidateCredentialCounts } from './query.server';
+import { STATUS_CAUSES, statusNow, type StatusCause, type StatusNow } from './status';
 
 export const STATUS_CHANGED_ACTION = 'credential.status_changed';
 
@@ -14,6 +16,11 @@ export interface SetCredentialStatusInput {
   status: CredentialStatus;
   /** Why, in words a person can act on ("Refresh failing since …: invalid_grant"); null for active. */
   reason: string | null;
+  /**
+   * Why, typed (a key of STATUS_CAUSES belonging to `status`); ignored for active. It decides whether the
+   * proxy may still use the credential. Left out, a status that does not change keeps its stored cause.
+   */
+  cause?: StatusCause | null;
   context: AuditContext;
   /** When the change happened (tests inject a clock); defaults to now. */
   now?: Date;
@@ -22,7 +29,7 @@ export interface SetCredentialStatusInput {
 export interface SetCredentialStatusResult {
   /** The status itself changed (an audit row was written and the change should be announced). */
   changed: boolean;
-  /** Only the reason changed (e.g. "Expires in 3 days" → "Expires in 2 days"): updated, not audited. */
+  /** Only the reason or the cause changed (e.g. another refresh error): updated, not audited. */
   reasonChanged: boolean;
   previousStatus: CredentialStatus | null;
   auditEventId: string | null;
@@ -39,24 +46,29 @@ export async function setCredentialStatus(
   input: SetCredentialStatusInput,
 ): Promise<SetCredentialStatusResult> {
   const now = input.now ?? new Date();
+  if (input.status !== 'active' && input.cause && STATUS_CAUSES[input.cause].status !== input.status) {
+    throw new Error(`Status cause ${input.cause} belongs to ${STATUS_CAUSES[input.cause].status}, not ${input.status}`);
+  }
   // Row lock: two writers deciding a status for the same credential take turns.
-  const rows = await tx.$queryRaw<{ status: CredentialStatus; statusReason: string | null }[]>`
-    SELECT status, "statusReason" FROM "Credential"
+  const rows = await tx.$queryRaw<{ status: CredentialStatus; statusReason: string | null; statusCause: string | null }[]>`
+    SELECT status, "statusReason", "statusCause" FROM "Credential"
     WHERE id = ${input.credentialId}::uuid AND "organizationId" = ${input.organizationId}::uuid
     FOR UPDATE`;
   const current = rows[0];
   if (!current) return { changed: false, reasonChanged: false, previousStatus: null, auditEventId: null };
   const reason = input.status === 'active' ? null : input.reason;
   if (current.status === input.status) {
-    if (current.statusReason === reason) {
+    const cause = input.status === 'active' ? null : input.cause === undefined ? current.statusCause : input.cause;
+    if (current.statusReason === reason && current.statusCause === cause) {
       return { changed: false, reasonChanged: false, previousStatus: current.status, auditEventId: null };
     }
-    await tx.credential.update({ where: { id: input.credentialId }, data: { statusReason: reason } });
+    await tx.credential.update({ where: { id: input.credentialId }, data: { statusReason: reason, statusCause: cause } });
     return { changed: false, reasonChanged: true, previousStatus: current.status, auditEventId: null };
   }
+  const cause = input.status === 'active' ? null : (input.cause ?? null);
   await tx.credential.update({
     where: { id: input.credentialId },
-    data: { status: input.status, statusReason: reason, statusChangedAt: now },
+    data: { status: input.status, statusReason: reason, statusCause: cause, statusChangedAt: now },
   });
   const event = await recordAudit(tx, {
     organizationId: input.organizationId,
@@ -65,7 +77,7 @@ export async function setCredentialStatus(
     targetType: 'credential',
     targetId: input.credentialId,
     credentialId: input.credentialId,
-    details: { from: current.status, to: input.status, reason },
+    details: { from: current.status, to: input.status, reason, cause },
   });
   return { changed: true, reasonChanged: false, previousStatus: current.status, auditEventId: event.id.toString() };
 }
@@ -88,4 +100,33 @@ export async function notifyStatusChange(credentialId: string): Promise<void> {
     // The status is committed and audited; a webhook that cannot be queued must not undo that.
     logger.error({ credentialId, err: { message: (error as Error).message } }, 'could not enqueue the status webhook');
   }
+}
+
+/**
+ * One credential's status as it stands now (statusNow with the organization's warning window and whether a
+ * refresh token is stored), for pages that show a single credential. Null when it does not exist there.
+ */
+export async function readCredentialStatus(
+  organizationId: string,
+  credentialId: string,
+  now: Date = new Date(),
+): Promise<(StatusNow & { expiresAt: Date | null }) | null> {
+  const row = await prisma.credential.findFirst({
+    where: { id: credentialId, organizationId },
+    select: {
+      type: true,
+      status: true,
+      statusCause: true,
+      statusReason: true,
+      expiresAt: true,
+      organization: { select: { warningWindowDays: true } },
+      secrets: { where: { field: REFRESH_TOKEN_FIELD }, select: { field: true } },
+    },
+  });
+  if (!row) return null;
+  const read = statusNow(
+    { ...row, hasRefreshToken: row.secrets.length > 0 },
+    { now, warningWindowDays: row.organization.warningWindowDays },
+  );
+  return { ...read, expiresAt: row.expiresAt };
 }

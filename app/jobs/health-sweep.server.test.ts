@@ -1,4 +1,4 @@
-// The health sweep with a controllable clock: expiry warnings, expiry, idempotence, and schedules rebuilt after a Redis flush.
+// The health sweep with a controllable clock: expiring, expired, rows from before the split, idempotence, and schedules rebuilt after a Redis flush.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestOAuthProvider, type TestOAuthProvider } from '../../test/oauth-provider';
@@ -32,35 +32,48 @@ afterAll(async () => {
 });
 
 describe('health sweep', () => {
-  it('an API key turns needs attention inside the warning window, then expired, each change audited once', async () => {
+  it('an API key turns expiring inside the warning window, never needs attention, then expired, each change audited once', async () => {
     const { prisma } = m.db;
     const org = await m.support.createOrg();
     const t0 = new Date();
     const expiresAt = new Date(t0.getTime() + 10 * DAY);
     const id = await m.support.createKeyCredential(org, expiresAt);
     const read = () => prisma.credential.findUniqueOrThrow({ where: { id } });
-    const audits = () => prisma.auditEvent.count({ where: { credentialId: id, action: 'credential.status_changed' } });
+    const audits = () => prisma.auditEvent.findMany({ where: { credentialId: id, action: 'credential.status_changed' }, orderBy: { seq: 'asc' } });
 
     await m.sweep.runHealthSweep({ now: t0 });
     expect((await read()).status).toBe('active');
 
-    await m.sweep.runHealthSweep({ now: new Date(expiresAt.getTime() - 3 * DAY - 60_000) });
-    expect(await read()).toMatchObject({ status: 'needs_attention', statusReason: 'Expires in 3 days' });
-    // Idempotent: the same clock again changes nothing.
-    await m.sweep.runHealthSweep({ now: new Date(expiresAt.getTime() - 3 * DAY - 60_000) });
-    expect(await audits()).toBe(1);
-
-    // The countdown moves without new audit rows.
+    await m.sweep.runHealthSweep({ now: new Date(expiresAt.getTime() - 4 * DAY) });
+    expect(await read()).toMatchObject({ status: 'expiring', statusCause: 'expiring_soon', statusReason: expect.stringMatching(/^Expires on /) });
+    // Idempotent: the same clock again, and the clock moving on inside the window, change nothing.
+    await m.sweep.runHealthSweep({ now: new Date(expiresAt.getTime() - 4 * DAY) });
     await m.sweep.runHealthSweep({ now: new Date(expiresAt.getTime() - 5 * 60 * 60_000) });
-    expect(await read()).toMatchObject({ status: 'needs_attention', statusReason: 'Expires in 5 hours' });
-    expect(await audits()).toBe(1);
+    expect((await read()).status).toBe('expiring');
+    expect(await audits()).toHaveLength(1);
+    expect((await audits())[0]!.details).toMatchObject({ from: 'active', to: 'expiring', cause: 'expiring_soon' });
 
     await m.sweep.runHealthSweep({ now: new Date(expiresAt.getTime() + 1_000) });
-    const expired = await read();
-    expect(expired.status).toBe('expired');
-    expect(expired.statusReason).toMatch(/^Expired on /);
+    expect(await read()).toMatchObject({ status: 'expired', statusCause: 'expired', statusReason: expect.stringMatching(/^Expired on /) });
     await m.sweep.runHealthSweep({ now: new Date(expiresAt.getTime() + 2_000) });
-    expect(await audits()).toBe(2);
+    expect((await audits()).map((a) => (a.details as { to: string }).to)).toEqual(['expiring', 'expired']);
+    expect(await prisma.auditEvent.count({ where: { credentialId: id, details: { path: ['to'], equals: 'needs_attention' } } })).toBe(0);
+  });
+
+  it('a row written before the split (needs attention "Expires in 4 days", no cause) becomes expiring', async () => {
+    const { prisma } = m.db;
+    const org = await m.support.createOrg();
+    const now = new Date();
+    const id = await m.support.createKeyCredential(org, new Date(now.getTime() + 4 * DAY));
+    const renewed = await m.support.createKeyCredential(org, new Date(now.getTime() + 60 * DAY));
+    const rejected = await m.support.createKeyCredential(org, new Date(now.getTime() + 4 * DAY));
+    await prisma.credential.updateMany({ where: { id: { in: [id, renewed] } }, data: { status: 'needs_attention', statusReason: 'Expires in 4 days' } });
+    await prisma.credential.update({ where: { id: rejected }, data: { status: 'needs_attention', statusReason: 'OpenAI answered 401', statusCause: 'rejected' } });
+    await m.sweep.runHealthSweep({ now });
+    expect(await prisma.credential.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'expiring', statusCause: 'expiring_soon' });
+    expect(await prisma.credential.findUniqueOrThrow({ where: { id: renewed } })).toMatchObject({ status: 'active', statusCause: null, statusReason: null });
+    // What a person must act on is not the sweep's to rewrite.
+    expect(await prisma.credential.findUniqueOrThrow({ where: { id: rejected } })).toMatchObject({ status: 'needs_attention', statusCause: 'rejected' });
   });
 
   it("respects the organization's warning window and restores a renewed key", async () => {
@@ -72,11 +85,11 @@ describe('health sweep', () => {
     await m.sweep.runHealthSweep({ now });
     expect((await prisma.credential.findUniqueOrThrow({ where: { id } })).status).toBe('active');
     await m.sweep.runHealthSweep({ now: new Date(now.getTime() + 1.5 * DAY) });
-    expect((await prisma.credential.findUniqueOrThrow({ where: { id } })).status).toBe('needs_attention');
+    expect((await prisma.credential.findUniqueOrThrow({ where: { id } })).status).toBe('expiring');
     // Someone enters a new expiry far away: the next sweep says active again.
     await prisma.credential.update({ where: { id }, data: { expiresAt: new Date(now.getTime() + 90 * DAY) } });
     await m.sweep.runHealthSweep({ now: new Date(now.getTime() + 1.5 * DAY) });
-    expect(await prisma.credential.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'active', statusReason: null });
+    expect(await prisma.credential.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: 'active', statusReason: null, statusCause: null });
   });
 
   it('an OAuth credential never says active past its stored expiry', async () => {
@@ -89,8 +102,9 @@ describe('health sweep', () => {
     await m.sweep.runHealthSweep({ now: later });
     expect((await prisma.credential.findUniqueOrThrow({ where: { id: noRefresh.id } })).status).toBe('expired');
     const flagged = await prisma.credential.findUniqueOrThrow({ where: { id: withRefresh.id } });
-    expect(flagged.status).toBe('needs_attention');
+    expect(flagged).toMatchObject({ status: 'needs_attention', statusCause: 'refresh_overdue' });
     expect(flagged.statusReason).toMatch(/before it was refreshed/);
+    expect(await prisma.credential.findUniqueOrThrow({ where: { id: noRefresh.id } })).toMatchObject({ statusCause: 'token_expired_no_refresh' });
     // …and its refresh is queued at once.
     const job = await m.schedule.refreshQueue().getJob(m.schedule.refreshJobId(withRefresh.id, flagged.nextRefreshAt!, flagged.expiresAt));
     expect(job).toBeTruthy();

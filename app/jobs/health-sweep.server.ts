@@ -1,4 +1,7 @@
-// The health sweep (every minute, idempotent): expiry statuses, overdue refreshes, and refresh jobs rebuilt from PostgreSQL.
+// The health sweep (every minute, idempotent): expiry statuses with their causes, overdue refreshes, and refresh jobs rebuilt from PostgreSQL.
+import { systemAuditContext } from '~/audit/audit.server';
+import { notifyStatusChange, setCredentialStatus } from '~/credentials/status.server';
+import type { StatusCause } from '~/credentials/status';
 import { prisma } from '~/db.server';
 import type { CredentialStatus } from '~/generated/prisma/enums';
 import { logger } from '~/logger.server';
@@ -11,18 +14,19 @@ import {
   scheduleCredentialRefresh,
   scheduleCredentialRefreshAt,
 } from './refresh-schedule.server';
-import { changeStatus, failingReason, humanTime } from './refresh.job.server';
+import { failingReason, humanTime } from './refresh.job.server';
 
 export const SWEEP_BATCH = 1_000;
 /** A refresh this late (its job should have run) is re-enqueued. */
 export const OVERDUE_GRACE_MS = 60_000;
 const DAY_MS = 24 * 60 * 60_000;
-const HOUR_MS = 60 * 60_000;
 
 export interface SweepReport {
   expired: number;
-  warned: number;
+  /** Turned expiring (inside the organization's warning window). */
+  expiring: number;
   restored: number;
+  /** Rows whose status stayed but whose cause or reason was brought up to date (e.g. rows from before causes). */
   reasonsUpdated: number;
   oauthFlagged: number;
   jobsEnsured: number;
@@ -30,68 +34,86 @@ export interface SweepReport {
   schedulesCreated: number;
 }
 
-/** "Expires in 3 days" / "Expires in 5 hours": the reason an expiring API key, password or file shows. */
-export function expiresInReason(expiresAt: Date, now: Date): string {
-  const ms = expiresAt.getTime() - now.getTime();
-  if (ms >= DAY_MS) {
-    const days = Math.floor(ms / DAY_MS);
-    return `Expires in ${days} day${days === 1 ? '' : 's'}`;
-  }
-  const hours = Math.max(1, Math.ceil(ms / HOUR_MS));
-  return `Expires in ${hours} hour${hours === 1 ? '' : 's'}`;
-}
+const SWEEP_CONTEXT = systemAuditContext('health sweep');
 
-/** The status an expiring API key, password or file should have now. */
+/** The status the sweep writes for an API key, password or file with this expiry (statusNow agrees at read time). */
 export function expiryStatusFor(
   expiresAt: Date | null,
   warningWindowDays: number,
   now: Date,
-): { status: CredentialStatus; reason: string | null } {
-  if (!expiresAt) return { status: 'active', reason: null };
-  if (expiresAt.getTime() <= now.getTime()) return { status: 'expired', reason: `Expired on ${humanTime(expiresAt)}` };
+): { status: 'active' | 'expiring' | 'expired'; cause: StatusCause | null; reason: string | null } {
+  if (!expiresAt) return { status: 'active', cause: null, reason: null };
+  if (expiresAt.getTime() <= now.getTime()) return { status: 'expired', cause: 'expired', reason: `Expired on ${humanTime(expiresAt)}` };
   if (expiresAt.getTime() <= now.getTime() + warningWindowDays * DAY_MS) {
-    return { status: 'needs_attention', reason: expiresInReason(expiresAt, now) };
+    // An instant, not "in 3 days": pages and the CLI say the time left from expiresAt when they show it.
+    return { status: 'expiring', cause: 'expiring_soon', reason: `Expires on ${humanTime(expiresAt)}` };
   }
-  return { status: 'active', reason: null };
+  return { status: 'active', cause: null, reason: null };
+}
+
+/** Sets a status with its cause outside any other transaction, and announces it when it changed. */
+async function applyStatus(
+  credential: { id: string; organizationId: string },
+  want: { status: CredentialStatus; cause: StatusCause | null; reason: string | null },
+  now: Date,
+  extra?: { nextRefreshAt?: Date | null },
+): Promise<boolean> {
+  const result = await prisma.$transaction(async (tx) => {
+    if (extra) await tx.credential.update({ where: { id: credential.id }, data: extra });
+    return setCredentialStatus(tx, {
+      credentialId: credential.id,
+      organizationId: credential.organizationId,
+      status: want.status,
+      cause: want.cause,
+      reason: want.reason,
+      context: SWEEP_CONTEXT,
+      now,
+    });
+  });
+  if (result.changed) await notifyStatusChange(credential.id);
+  return result.changed;
 }
 
 type ExpiryRow = {
   id: string;
   organizationId: string;
   status: CredentialStatus;
+  statusCause: string | null;
   statusReason: string | null;
   expiresAt: Date | null;
   warningWindowDays: number;
 };
 
 /**
- * API keys, passwords and files: needs attention inside the organization's warning window, expired
- * after. Only statuses the sweep owns are touched (an "Expires …"/"Expired …" reason or active), so a
- * person's or another job's needs-attention reason is never overwritten.
+ * API keys, passwords and files: expiring inside the organization's warning window, expired after it,
+ * active again when the expiry moved away. Only statuses the expiry decides are touched, so a
+ * person's or another job's needs-attention reason is never overwritten (except by "expired", which
+ * is true whatever else is wrong). Rows from before the expiring status (needs attention "Expires …",
+ * no cause) are converted here.
  */
 async function sweepExpiries(now: Date, report: SweepReport) {
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const rows = await prisma.$queryRaw<ExpiryRow[]>`
-      SELECT c.id, c."organizationId", c.status, c."statusReason", c."expiresAt", o."warningWindowDays"
+      SELECT c.id, c."organizationId", c.status, c."statusCause", c."statusReason", c."expiresAt", o."warningWindowDays"
       FROM "Credential" c JOIN "Organization" o ON o.id = c."organizationId"
       WHERE c.type <> 'oauth' AND c.id > ${after}::uuid
         AND (
-          (c."expiresAt" IS NOT NULL AND c.status = 'active'
-             AND c."expiresAt" <= ${now}::timestamp + make_interval(days => o."warningWindowDays"))
-          OR (c.status = 'needs_attention' AND c."statusReason" LIKE 'Expires %')
-          OR (c.status = 'expired' AND c."statusReason" LIKE 'Expired %'
-             AND (c."expiresAt" IS NULL OR c."expiresAt" > ${now}::timestamp))
+          (c.status = 'active' AND c."expiresAt" <= ${now}::timestamp + make_interval(days => o."warningWindowDays"))
+          OR (c.status = 'expiring' AND (c."statusCause" IS DISTINCT FROM 'expiring_soon' OR c."expiresAt" IS NULL
+             OR c."expiresAt" <= ${now}::timestamp OR c."expiresAt" > ${now}::timestamp + make_interval(days => o."warningWindowDays")))
+          OR (c.status = 'expired' AND (c."statusCause" IS DISTINCT FROM 'expired' OR c."expiresAt" IS NULL OR c."expiresAt" > ${now}::timestamp))
+          OR (c.status = 'needs_attention' AND c."statusCause" IS NULL AND c."statusReason" LIKE 'Expires %')
           OR (c.status = 'needs_attention' AND c."expiresAt" <= ${now}::timestamp)
         )
       ORDER BY c.id LIMIT ${SWEEP_BATCH}`;
     for (const row of rows) {
       const want = expiryStatusFor(row.expiresAt, row.warningWindowDays, now);
-      if (want.status === row.status && want.reason === row.statusReason) continue;
-      const changed = await changeStatus(row, want.status as 'active' | 'expired' | 'needs_attention', want.reason, now);
+      if (want.status === row.status && want.cause === row.statusCause && want.reason === row.statusReason) continue;
+      const changed = await applyStatus(row, want, now);
       if (!changed) report.reasonsUpdated++;
       else if (want.status === 'expired') report.expired++;
-      else if (want.status === 'needs_attention') report.warned++;
+      else if (want.status === 'expiring') report.expiring++;
       else report.restored++;
     }
     if (rows.length < SWEEP_BATCH) break;
@@ -118,19 +140,23 @@ async function sweepExpiredOAuth(now: Date, report: SweepReport) {
     ORDER BY c."expiresAt" LIMIT ${SWEEP_BATCH}`;
   for (const row of rows) {
     if (!row.hasRefreshToken) {
-      await changeStatus(
+      await applyStatus(
         row,
-        'expired',
-        `Access token expired at ${humanTime(row.expiresAt)}; the provider issued no refresh token, so connect it again`,
+        {
+          status: 'expired',
+          cause: 'token_expired_no_refresh',
+          reason: `Access token expired at ${humanTime(row.expiresAt)}; the provider issued no refresh token, so connect it again`,
+        },
         now,
         { nextRefreshAt: null },
       );
     } else {
+      // Still usable: the proxy refreshes on use, and the retry below returns it to active when it works.
       const since = row.refreshFailingSince;
-      const reason = since
-        ? failingReason(since, (await lastFailure(row.id)) ?? 'the provider did not answer')
-        : `Access token expired at ${humanTime(row.expiresAt)} before it was refreshed; retrying`;
-      await changeStatus(row, 'needs_attention', reason, now);
+      const want = since
+        ? { status: 'needs_attention' as const, cause: 'refresh_failing' as const, reason: failingReason(since, (await lastFailure(row.id)) ?? 'the provider did not answer') }
+        : { status: 'needs_attention' as const, cause: 'refresh_overdue' as const, reason: `Access token expired at ${humanTime(row.expiresAt)} before it was refreshed; retrying` };
+      await applyStatus(row, want, now);
       // Retry at once: the refresh returns the status to active when it succeeds.
       await scheduleCredentialRefreshAt(row.id, row.expiresAt, { runAt: now, now });
     }
@@ -205,7 +231,7 @@ export async function runHealthSweep(opts: { now?: Date } = {}): Promise<SweepRe
   const now = opts.now ?? new Date();
   const report: SweepReport = {
     expired: 0,
-    warned: 0,
+    expiring: 0,
     restored: 0,
     reasonsUpdated: 0,
     oauthFlagged: 0,
