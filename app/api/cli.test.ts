@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prisma } from '~/db.server';
+import { runHealthSweep } from '~/jobs/health-sweep.server';
+import { closeQueues } from '~/queue/queue.server';
 import { clearCredentialCache } from './credentials.server';
 import { createTestAgent, createTestCredential, createTestOrg, startApiServer, type Listening, type TestOrg } from './test-support';
 
@@ -21,7 +23,7 @@ function latchkey(args: string[], env: Record<string, string> = {}): Promise<{ c
 }
 
 async function credential(name: string, data: { status?: 'active' | 'expired' | 'needs_attention'; expiresAt?: Date | null; statusReason?: string }) {
-  const created = await createTestCredential(org, { name, service: 'custom', type: 'api_key', fields: { key: `secret-${name}` } });
+  const created = await createTestCredential(org, { name, service: 'openai', type: 'api_key', fields: { key: `sk-latchkey-cli-secret-${name}` } });
   await prisma.credential.update({ where: { id: created.id }, data });
 }
 
@@ -32,11 +34,16 @@ beforeAll(async () => {
   await credential('ok-b', {});
   await credential('soon-a', { expiresAt: new Date(Date.now() + 3 * HOUR) });
   await credential('bad-attention', { status: 'needs_attention', statusReason: 'refresh token revoked' });
-  await credential('bad-expired', { status: 'expired' });
+  await credential('bad-expired', { status: 'expired', statusReason: 'Expired on 2026-11-30 12:00 UTC', expiresAt: new Date(Date.now() - 48 * HOUR) });
+  await credential('twoday-a', { expiresAt: new Date(Date.now() + 48 * HOUR) });
+  await credential('gone-a', { expiresAt: new Date(Date.now() - HOUR) });
+  // The worker's sweep has marked what is inside the warning window, as it does every minute in production.
+  await runHealthSweep();
   clearCredentialCache();
 });
 
 afterAll(async () => {
+  await closeQueues();
   await api.close();
 });
 
@@ -47,9 +54,9 @@ describe.concurrent('latchkey status', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+TYPE\s+SERVICE\s+STATUS\s+EXPIRES\s+LAST USED$/);
-    expect(lines).toHaveLength(6);
+    expect(lines).toHaveLength(8);
     const statusColumn = lines[0]!.indexOf('STATUS');
-    for (const line of lines.slice(1)) expect(line.slice(statusColumn)).toMatch(/^(active|expired|needs_attention)/);
+    for (const line of lines.slice(1)) expect(line.slice(statusColumn)).toMatch(/^(Active|Expiring|Expired|Needs attention)\b/);
     expect(result.stdout).not.toContain('secret-');
   });
 
@@ -58,11 +65,34 @@ describe.concurrent('latchkey status', () => {
     expect((await latchkey(['status', '--check'], { LATCHKEY_URL: api.url, LATCHKEY_TOKEN: token })).code).toBe(0);
   });
 
-  it('--check exits 2 when one expires within 24 hours', async () => {
+  it('--check exits 2 when one expires within 24 hours, after the sweep has warned about it', async () => {
     const { token } = await createTestAgent(org, ['ok-*', 'soon-*']);
     const result = await latchkey(['status', '--check', '--url', api.url, '--token', token]);
     expect(result.code).toBe(2);
-    expect(result.stdout).toContain('expiring');
+    expect(result.stdout).toMatch(/soon-a\s.*Expiring/);
+  });
+
+  it('--check exits 0 for a key inside the warning window but more than 24 hours away; --within 72h makes it 2', async () => {
+    const { token } = await createTestAgent(org, ['ok-*', 'twoday-*']);
+    const plain = await latchkey(['status', '--check', '--url', api.url, '--token', token]);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toMatch(/twoday-a\s.*Expiring/);
+    expect((await latchkey(['status', '--check', '--within', '72h', '--url', api.url, '--token', token])).code).toBe(2);
+    expect((await latchkey(['status', '--check', '--within=1h', '--url', api.url, '--token', token])).code).toBe(0);
+  });
+
+  it('--within with a bad duration exits 3 and says what it accepts', async () => {
+    const { token } = await createTestAgent(org, ['ok-*']);
+    for (const bad of ['soon', '-5h', '0', '12', '']) {
+      const result = await latchkey(['status', '--check', `--within=${bad}`, '--url', api.url, '--token', token]);
+      expect(result.code, bad).toBe(3);
+      expect(result.stderr, bad).toMatch(/--within.*like 24h, 90m or 3d/);
+    }
+  });
+
+  it('--check exits 1 when a key is past its expiry, whatever the sweep has written', async () => {
+    const { token } = await createTestAgent(org, ['ok-a', 'gone-*']);
+    expect((await latchkey(['status', '--check', '--url', api.url, '--token', token])).code).toBe(1);
   });
 
   it('--check exits 1 when one needs attention, even if another expires soon', async () => {

@@ -1,5 +1,8 @@
-// The `latchkey` command line: `latchkey status [--check] [--url URL] [--token TOKEN]` against the agent API.
+// The `latchkey` command line: `latchkey status [--check] [--within 24h] [--url URL] [--token TOKEN]` against the agent API.
 import { parseArgs } from 'node:util';
+import ms from 'ms';
+import { STATUS_LABELS } from '~/credentials/status';
+import { exactText, relativeText } from '~/utils/relative-time';
 import { credentialListSchema, type CredentialSummary } from './schemas';
 
 export const EXIT_OK = 0;
@@ -7,12 +10,14 @@ export const EXIT_ATTENTION = 1;
 export const EXIT_EXPIRING = 2;
 /** Usage errors, an unreachable server or a refused token: distinct from the --check outcomes. */
 export const EXIT_ERROR = 3;
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_WITHIN = '24h';
 
-const USAGE = `Usage: latchkey status [--check] [--url URL] [--token TOKEN]
+const USAGE = `Usage: latchkey status [--check [--within DURATION]] [--url URL] [--token TOKEN]
 
   status            List the credentials this agent may use, with their status.
-  --check           Exit 1 when any is expired or needs attention, 2 when one expires within 24 hours, else 0.
+  --check           Exit 1 when any is expired, needs attention or is disconnected;
+                    2 when one expires within 24 hours (or --within); else 0.
+  --within DURATION How far ahead --check looks for expiries: 24h (default), 90m, 3d, 1w …
   --url URL         Latchkey's address (default: $LATCHKEY_URL, else http://localhost:3000).
   --token TOKEN     The agent token, lk_… (default: $LATCHKEY_TOKEN).`;
 
@@ -24,34 +29,38 @@ export interface CliIo {
   now?: Date;
 }
 
-/** What --check says about one credential (worst wins across the list). */
-export function checkCredential(credential: CredentialSummary, now: Date): number {
+/** `--within`'s value in milliseconds, or an error a person can act on. */
+export function parseWithin(value: string): { ok: true; ms: number } | { ok: false; message: string } {
+  // ms() answers undefined for what it cannot read, and reads a bare number as milliseconds: ask for a unit.
+  const parsed = /[a-z]\s*$/i.test(value.trim()) ? ms(value.trim() as ms.StringValue) : undefined;
+  if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
+    return { ok: false, message: `--within "${value}" is not a duration: use a positive number with a unit, like 24h, 90m or 3d.` };
+  }
+  return { ok: true, ms: parsed };
+}
+
+/**
+ * What --check says about one credential (worst wins across the list). The status is the server's, read at
+ * request time. An OAuth access token's own expiry does not count: Latchkey refreshes it.
+ */
+export function checkCredential(credential: CredentialSummary, now: Date, withinMs = ms(DEFAULT_WITHIN)): number {
   if (credential.status === 'expired' || credential.status === 'needs_attention' || credential.status === 'disconnected') return EXIT_ATTENTION;
-  if (credential.expiresAt) {
+  if (credential.expiresAt && credential.type !== 'oauth') {
     const left = new Date(credential.expiresAt).getTime() - now.getTime();
     if (left <= 0) return EXIT_ATTENTION;
-    if (left <= DAY_MS) return EXIT_EXPIRING;
+    if (left <= withinMs) return EXIT_EXPIRING;
   }
   return EXIT_OK;
 }
 
-export function checkExitCode(credentials: CredentialSummary[], now: Date): number {
-  const codes = credentials.map((c) => checkCredential(c, now));
+export function checkExitCode(credentials: CredentialSummary[], now: Date, withinMs = ms(DEFAULT_WITHIN)): number {
+  const codes = credentials.map((c) => checkCredential(c, now, withinMs));
   if (codes.includes(EXIT_ATTENTION)) return EXIT_ATTENTION;
   if (codes.includes(EXIT_EXPIRING)) return EXIT_EXPIRING;
   return EXIT_OK;
 }
 
-function relative(iso: string | null, now: Date): string {
-  if (!iso) return '—';
-  const ms = new Date(iso).getTime() - now.getTime();
-  const abs = Math.abs(ms);
-  const unit = abs >= DAY_MS ? [DAY_MS, 'd'] : abs >= 3_600_000 ? [3_600_000, 'h'] : [60_000, 'm'];
-  const n = Math.max(1, Math.round(abs / (unit[0] as number)));
-  return ms >= 0 ? `in ${n}${unit[1]}` : `${n}${unit[1]} ago`;
-}
-
-/** An aligned plain-text table. */
+/** An aligned plain-text table, with the statuses and the time wording the web pages use. */
 export function formatTable(credentials: CredentialSummary[], now: Date): string {
   const rows = [
     ['NAME', 'TYPE', 'SERVICE', 'STATUS', 'EXPIRES', 'LAST USED'],
@@ -59,9 +68,9 @@ export function formatTable(credentials: CredentialSummary[], now: Date): string
       c.name,
       c.type,
       c.service,
-      c.status + (checkCredential(c, now) === EXIT_EXPIRING ? ' (expiring)' : ''),
-      c.expiresAt ? `${c.expiresAt.slice(0, 10)} (${relative(c.expiresAt, now)})` : '—',
-      relative(c.lastUsedAt, now),
+      STATUS_LABELS[c.status],
+      c.expiresAt ? `${relativeText(new Date(c.expiresAt), now)} (${exactText(new Date(c.expiresAt))})` : '—',
+      c.lastUsedAt ? relativeText(new Date(c.lastUsedAt), now) : 'Never',
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -74,7 +83,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { check: { type: 'boolean' }, url: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        check: { type: 'boolean' },
+        within: { type: 'string' },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
     });
   } catch (error) {
     io.err((error as Error).message);
@@ -85,6 +100,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (parsed.values.help || command !== 'status') {
     (parsed.values.help ? io.out : io.err)(USAGE);
     return parsed.values.help ? EXIT_OK : EXIT_ERROR;
+  }
+  const within = parseWithin(parsed.values.within ?? DEFAULT_WITHIN);
+  if (!within.ok) {
+    io.err(within.message);
+    return EXIT_ERROR;
   }
   const url = (parsed.values.url ?? io.env.LATCHKEY_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
   const token = parsed.values.token ?? io.env.LATCHKEY_TOKEN;
@@ -112,5 +132,5 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const now = io.now ?? new Date();
   const { credentials } = parsedBody.data;
   io.out(credentials.length ? formatTable(credentials, now) : 'No credentials available to this agent.');
-  return parsed.values.check ? checkExitCode(credentials, now) : EXIT_OK;
+  return parsed.values.check ? checkExitCode(credentials, now, within.ms) : EXIT_OK;
 }

@@ -5,6 +5,15 @@ export const CREDENTIAL_STATUSES = ['active', 'expiring', 'expired', 'needs_atte
 export type CredentialStatusValue = (typeof CREDENTIAL_STATUSES)[number];
 export const credentialStatusSchema = z.enum(CREDENTIAL_STATUSES);
 
+/** What each status is called, wherever it is shown (table, chips, banner, detail, CLI). */
+export const STATUS_LABELS: Record<CredentialStatusValue, string> = {
+  active: 'Active',
+  expiring: 'Expiring',
+  expired: 'Expired',
+  needs_attention: 'Needs attention',
+  disconnected: 'Disconnected',
+};
+
 /**
  * Why a credential is not plainly active. Each cause belongs to one status; `usable` says whether the
  * proxy may still use the credential (a warning never stops a working credential).
