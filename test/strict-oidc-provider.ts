@@ -25,7 +25,9 @@
 //                                           { accessToken, refreshToken, expiresIn, scope, idToken }
 //   op.loseNextTokenAnswers(n = 1)          the next n token requests are processed in full (a refresh token is
 //                                           rotated), then the connection is destroyed before any byte of the
-//                                           answer: the client sees a reset, as when it was killed mid-request
+//                                           answer: the client sees a reset, as when it was killed mid-request;
+//   op.loseNextTokenAnswers(n, { hold: true })  …or the answer is held back and the connection left open, so a
+//                                           test can kill the client while it waits (the worker died mid-request)
 //   op.tokenRequests                        every token request: { grantType, at, status, error?, lost }
 //   op.revokedGrants                        grant ids revoked (reuse detection, or revocation of a refresh token)
 //   await op.refreshTokenState(value)       'active' | 'consumed' (rotated away) | 'unknown' (revoked, expired or never issued)
@@ -100,7 +102,7 @@ export interface StrictOidcProvider {
   readonly options: { accessTokenTtl: number; refreshTokenTtl: number; reuseGraceSeconds: number; tokenDelayMs: number; autoApprove: boolean };
   readonly provider: Provider;
   issueTokens(opts?: { scope?: string }): Promise<IssuedTokens>;
-  loseNextTokenAnswers(count?: number): void;
+  loseNextTokenAnswers(count?: number, opts?: { hold?: boolean }): void;
   refreshTokenState(value: string): Promise<'active' | 'consumed' | 'unknown'>;
   close(): Promise<void>;
 }
@@ -215,7 +217,8 @@ export async function startStrictOidcProvider(input: StrictOidcProviderOptions =
   const account = input.account ?? 'ada@strict.test';
   const tokenRequests: StrictTokenRequest[] = [];
   const revokedGrants: string[] = [];
-  let loseAnswers = 0;
+  /** How the next token answers are lost, in order: cut (connection destroyed) or held (never sent). */
+  const losing: Array<'cut' | 'hold'> = [];
 
   // The issuer must be known before the provider exists: listen first, attach the handler after.
   let handler: http.RequestListener = (_req, res) => res.writeHead(503).end();
@@ -337,12 +340,12 @@ export async function startStrictOidcProvider(input: StrictOidcProviderOptions =
       const entry: StrictTokenRequest = { grantType: '', at: Date.now(), status: 0, lost: false };
       tokenRequests.push(entry);
       pending.set(req, entry);
-      if (loseAnswers > 0) {
-        loseAnswers--;
+      const lose = losing.shift();
+      if (lose) {
         entry.lost = true;
         // The provider finishes its work (rotation included); the answer never leaves.
         const cut = () => {
-          req.socket.destroy();
+          if (lose === 'cut') req.socket.destroy();
           return res;
         };
         res.writeHead = cut as typeof res.writeHead;
@@ -433,8 +436,8 @@ export async function startStrictOidcProvider(input: StrictOidcProviderOptions =
       };
     },
 
-    loseNextTokenAnswers(count = 1) {
-      loseAnswers += count;
+    loseNextTokenAnswers(count = 1, opts = {}) {
+      for (let i = 0; i < count; i++) losing.push(opts.hold ? 'hold' : 'cut');
     },
 
     async refreshTokenState(value) {
