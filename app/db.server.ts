@@ -1,6 +1,7 @@
 // The one Prisma client of the process, on the pg driver adapter.
 import { PrismaPg } from '@prisma/adapter-pg';
 import { remember } from '@epic-web/remember';
+import { registerStatefulModule } from '~/cluster/stateful-modules.server';
 import { getEnv } from '~/config/env.server';
 import { PrismaClient } from '~/generated/prisma/client';
 
@@ -15,5 +16,6 @@ function databaseUrl(): string {
 }
 
 export const prisma = remember('prisma', () => createPrismaClient(databaseUrl()));
+registerStatefulModule('db/prisma', import.meta.url);
 
 export type { Prisma } from '~/generated/prisma/client';

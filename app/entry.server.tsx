@@ -1,4 +1,4 @@
-// Renders documents on the server, streaming for browsers and whole for bots, with the request's CSP nonce.
+// Renders documents on the server, streaming for browsers and whole for bots, with the request's CSP nonce; exports the web runtime.
 import { PassThrough } from 'node:stream';
 import type { AppLoadContext, EntryContext } from '@remix-run/node';
 import { createReadableStreamFromReadable } from '@remix-run/node';
@@ -7,6 +7,9 @@ import { isbot } from 'isbot';
 import { renderToPipeableStream } from 'react-dom/server';
 import { NonceProvider } from '~/http/nonce';
 import { logger } from '~/logger.server';
+
+// server.ts takes the agent API, the proxy and the rest of the web process from here, so they share this build's modules (one graph).
+export { webRuntime } from '~/http/runtime.server';
 
 const ABORT_DELAY = 5_000;
 

@@ -108,9 +108,10 @@ async function ensureOrganization(db: PrismaClient, slug: string, log: (l: strin
   let organization = await db.organization.findUnique({ where: { slug } });
   if (!organization) {
     const { createOrganization } = await import('~/orgs/organizations.server');
+    const { systemAuditContext } = await import('~/audit/audit.server');
     const ownerId = owner.id;
     const name = `${slug[0]?.toUpperCase() ?? ''}${slug.slice(1)}`;
-    const created = await db.$transaction((tx) => createOrganization(tx, { name, ownerId }));
+    const created = await db.$transaction((tx) => createOrganization(tx, { name, ownerId, context: systemAuditContext('seed') }));
     // The service derives the slug from the name; make sure it is exactly the one asked for.
     organization = created.slug === slug ? created : await db.organization.update({ where: { id: created.id }, data: { slug } });
     log(`created organization ${slug}`);

@@ -70,6 +70,11 @@ export interface TestOAuthProvider {
   options: Required<Omit<TestOAuthProviderOptions, 'account' | 'clientId' | 'clientSecret'>>;
   /** The next `count` token requests answer with this instead. */
   failNextTokenRequests(response: ScriptedResponse, count?: number): void;
+  /**
+   * The next `count` token requests fail with 400 invalid_grant whose error_description (and error_uri) repeats
+   * the request it received: its Authorization header and its whole form body — as careless providers do.
+   */
+  echoNextTokenRequests(count?: number): void;
   /** As if the user revoked the app at the provider: every refresh token stops working. */
   revokeAll(): void;
   /** Tokens issued outside a browser flow (for pasted-token tests). */
@@ -118,6 +123,7 @@ export async function startTestOAuthProvider(input: TestOAuthProviderOptions = {
   const accessTokens = new Map<string, { family: string; revoked: boolean }>();
   const revokedFamilies = new Set<string>();
   const scripted: ScriptedResponse[] = [];
+  let echoes = 0;
   const tokenRequests: TokenRequestRecord[] = [];
   const issuedRefreshTokens: string[] = [];
   const issuedAccessTokens: string[] = [];
@@ -222,13 +228,22 @@ export async function startTestOAuthProvider(input: TestOAuthProviderOptions = {
   };
 
   const handleToken = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const body = new URLSearchParams(await readBody(req));
+    const raw = await readBody(req);
+    const body = new URLSearchParams(raw);
     const grantType = body.get('grant_type') ?? '';
     const clientAuth = authenticateClient(req, body);
     tokenRequests.push({ grantType, at: Date.now(), clientAuth: clientAuth ?? 'none', hadVerifier: body.has('code_verifier') });
     const script = scripted.shift();
     const delay = script?.delayMs ?? provider.options.tokenDelayMs;
     if (delay > 0) await sleep(delay);
+    if (echoes > 0) {
+      echoes -= 1;
+      return sendJson(res, 400, {
+        error: 'invalid_grant',
+        error_description: `Rejected request with Authorization: ${req.headers.authorization ?? '(none)'} and body ${raw}`,
+        error_uri: `${provider.url}/errors?authorization=${encodeURIComponent(req.headers.authorization ?? '')}&${raw}`,
+      });
+    }
     if (script) {
       sendJson(res, script.status, script.body ?? '', script.headers);
       return;
@@ -323,6 +338,9 @@ export async function startTestOAuthProvider(input: TestOAuthProviderOptions = {
     options,
     failNextTokenRequests(response, count = 1) {
       for (let i = 0; i < count; i++) scripted.push(response);
+    },
+    echoNextTokenRequests(count = 1) {
+      echoes += count;
     },
     revokeAll() {
       for (const record of refreshTokens.values()) revokeFamily(record.family);

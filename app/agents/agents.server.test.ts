@@ -8,7 +8,7 @@ import { createTestOrg } from '../api/test-support';
 describe('agent tokens', () => {
   it('are lk_ + 32 random bytes in base64url, stored only as their SHA-256', async () => {
     const org = await createTestOrg();
-    const { agent, token } = await createAgent({ organizationId: org.id, context: systemAuditContext('test') }, { name: 'builder', allowedCredentials: ['a'] });
+    const { agent, token } = await createAgent({ organizationId: org.id, role: 'owner' as const, context: systemAuditContext('test') }, { name: 'builder', allowedCredentials: ['a'] });
 
     expect(token).toMatch(/^lk_[A-Za-z0-9_-]{43}$/);
     const rows = await prisma.agentToken.findMany({ where: { agentId: agent.id } });
@@ -22,7 +22,7 @@ describe('agent tokens', () => {
 
   it('rotation revokes the old token; revocation stops the new one at once', async () => {
     const org = await createTestOrg();
-    const actor = { organizationId: org.id, context: systemAuditContext('test') };
+    const actor = { organizationId: org.id, role: 'owner' as const, context: systemAuditContext('test') };
     const { agent, token } = await createAgent(actor, { name: 'rotator' });
     await authenticateAgent(`Bearer ${token}`);
     const rotated = await rotateAgentToken(actor, agent.id);
@@ -37,13 +37,13 @@ describe('agent tokens', () => {
   it('another organization cannot rotate an agent it does not own', async () => {
     const org = await createTestOrg();
     const other = await createTestOrg();
-    const { agent } = await createAgent({ organizationId: org.id, context: systemAuditContext('test') }, { name: 'mine' });
-    await expect(rotateAgentToken({ organizationId: other.id, context: systemAuditContext('test') }, agent.id)).rejects.toMatchObject({ code: 'not_found' });
+    const { agent } = await createAgent({ organizationId: org.id, role: 'owner' as const, context: systemAuditContext('test') }, { name: 'mine' });
+    await expect(rotateAgentToken({ organizationId: other.id, role: 'owner' as const, context: systemAuditContext('test') }, agent.id)).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('a duplicate name is a field error', async () => {
     const org = await createTestOrg();
-    const actor = { organizationId: org.id, context: systemAuditContext('test') };
+    const actor = { organizationId: org.id, role: 'owner' as const, context: systemAuditContext('test') };
     await createAgent(actor, { name: 'twin' });
     await expect(createAgent(actor, { name: 'twin' })).rejects.toMatchObject({ code: 'conflict', fieldErrors: { name: [expect.any(String)] } });
     await expect(createAgent(actor, { name: '', allowedCredentials: ['bad pattern!'] })).rejects.toMatchObject({ code: 'validation' });
@@ -62,11 +62,11 @@ describe('allowlists', () => {
   it('agentsDependingOn counts the organization’s agents whose allowlist covers the credential', async () => {
     const org = await createTestOrg();
     const other = await createTestOrg();
-    const actor = { organizationId: org.id, context: systemAuditContext('test') };
+    const actor = { organizationId: org.id, role: 'owner' as const, context: systemAuditContext('test') };
     await createAgent(actor, { name: 'a1', allowedCredentials: ['github_*'] });
     await createAgent(actor, { name: 'a2', allowedCredentials: ['github_prod'] });
     await createAgent(actor, { name: 'a3', allowedCredentials: ['openai'] });
-    await createAgent({ organizationId: other.id, context: systemAuditContext('test') }, { name: 'b1', allowedCredentials: ['*'] });
+    await createAgent({ organizationId: other.id, role: 'owner' as const, context: systemAuditContext('test') }, { name: 'b1', allowedCredentials: ['*'] });
 
     const agents = await agentsDependingOn({ organizationId: org.id, name: 'github_prod' });
     expect(agents.map((a) => a.name)).toEqual(['a1', 'a2']);

@@ -3,13 +3,20 @@ import crypto from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { recordAudit, type AuditContext } from '~/audit/audit.server';
+import { onInvalidation } from '~/cluster/invalidation.server';
+import { registerStatefulModule } from '~/cluster/stateful-modules.server';
 import { prisma } from '~/db.server';
+import { allows, deniedMessage } from '~/orgs/permissions';
+import type { Role } from '~/orgs/roles';
 import { matchesAllowlist } from './allowlist';
 
-export { matchesAllowlist } from './allowlist';
+export { matchesAllowlist, parseAllowlist } from './allowlist';
 
 export const TOKEN_PREFIX = 'lk_';
-/** How long an authenticated token is trusted from memory; revocations in this process clear it at once. */
+/**
+ * How long an authenticated token is trusted from memory. Revocations clear it at once: in this process
+ * by the calls below, in every process by the trigger-sent invalidation (app/cluster/invalidation.server.ts).
+ */
 const AUTH_CACHE_TTL_MS = 2_000;
 
 const allowPattern = z
@@ -33,7 +40,7 @@ export type AgentInput = z.input<typeof agentInputSchema>;
 
 export class AgentError extends Error {
   constructor(
-    readonly code: 'not_found' | 'conflict' | 'validation',
+    readonly code: 'not_found' | 'conflict' | 'validation' | 'forbidden',
     message: string,
     readonly fieldErrors: Record<string, string[]> = {},
   ) {
@@ -42,10 +49,6 @@ export class AgentError extends Error {
   }
 }
 
-/** Splits "a, b\nc" into patterns (the form's single text area). */
-export function parseAllowlist(text: string): string[] {
-  return [...new Set(text.split(/[\s,]+/).map((p) => p.trim()).filter(Boolean))];
-}
 
 export function hashToken(token: string): string {
   return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
@@ -59,7 +62,13 @@ export function generateToken(): { token: string; tokenHash: string; prefix: str
 
 export interface AgentActor {
   organizationId: string;
+  /** The acting person's role (the role matrix decides: app/orgs/permissions.ts). */
+  role: Role;
   context: AuditContext;
+}
+
+function requireAgentManager(actor: AgentActor): void {
+  if (!allows(actor.role, 'agent.manage')) throw new AgentError('forbidden', deniedMessage(actor.role, 'agent.manage'));
 }
 
 function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
@@ -73,6 +82,7 @@ function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
 
 /** Creates an agent with a first token; the token value is in the result only. */
 export async function createAgent(actor: AgentActor & { userId?: string | null }, input: AgentInput) {
+  requireAgentManager(actor);
   const parsed = agentInputSchema.safeParse(input);
   if (!parsed.success) throw new AgentError('validation', 'Check the highlighted fields', fieldErrorsOf(parsed.error));
   const { token, tokenHash, prefix } = generateToken();
@@ -102,6 +112,7 @@ export async function createAgent(actor: AgentActor & { userId?: string | null }
 }
 
 export async function updateAgent(actor: AgentActor, agentId: string, input: AgentInput) {
+  requireAgentManager(actor);
   const parsed = agentInputSchema.safeParse(input);
   if (!parsed.success) throw new AgentError('validation', 'Check the highlighted fields', fieldErrorsOf(parsed.error));
   const agent = await prisma.$transaction(async (tx) => {
@@ -124,6 +135,7 @@ export async function updateAgent(actor: AgentActor, agentId: string, input: Age
 
 /** Issues a new token and revokes every earlier one of the agent. */
 export async function rotateAgentToken(actor: AgentActor, agentId: string): Promise<{ token: string; prefix: string }> {
+  requireAgentManager(actor);
   const { token, tokenHash, prefix } = generateToken();
   await prisma.$transaction(async (tx) => {
     const agent = await tx.agent.findFirst({ where: { id: agentId, organizationId: actor.organizationId } });
@@ -144,6 +156,7 @@ export async function rotateAgentToken(actor: AgentActor, agentId: string): Prom
 }
 
 export async function revokeAgentToken(actor: AgentActor, agentId: string, tokenId: string): Promise<void> {
+  requireAgentManager(actor);
   await prisma.$transaction(async (tx) => {
     const row = await tx.agentToken.findFirst({
       where: { id: tokenId, agentId, agent: { organizationId: actor.organizationId } },
@@ -164,6 +177,7 @@ export async function revokeAgentToken(actor: AgentActor, agentId: string, token
 }
 
 export async function deleteAgent(actor: AgentActor, agentId: string): Promise<void> {
+  requireAgentManager(actor);
   await prisma.$transaction(async (tx) => {
     const agent = await tx.agent.findFirst({ where: { id: agentId, organizationId: actor.organizationId } });
     if (!agent) throw new AgentError('not_found', 'Agent not found');
@@ -193,6 +207,10 @@ const authCache = new LRUCache<string, AuthenticatedAgent>({ max: 10_000, ttl: A
 const authInFlight = new Map<string, Promise<AuthenticatedAgent | null>>();
 /** Bumped by every clear, so a lookup that started before a revocation neither caches nor is shared after it. */
 let authGeneration = 0;
+
+registerStatefulModule('agents/auth-cache', import.meta.url);
+// Tokens, allowlists, agents and the private-hosts setting changed anywhere (any process, any writer).
+onInvalidation('agents', () => clearAgentAuthCache());
 
 /** Forgets every cached authentication (after a revocation, or in tests). */
 export function clearAgentAuthCache(): void {
@@ -294,4 +312,36 @@ export async function getAgent(organizationId: string, agentId: string) {
   });
   if (!agent) throw new AgentError('not_found', 'Agent not found');
   return agent;
+}
+
+/**
+ * The allowlist entries that match no credential of the organization yet (a typo such as `opnai`,
+ * or a credential still to be added): a warning, never an error. One query, however many entries;
+ * `*` becomes LIKE's `%`, and `_` (common in names) is escaped so it matches only itself.
+ */
+export async function unmatchedAllowlistEntries(organizationId: string, patterns: readonly string[]): Promise<string[]> {
+  if (patterns.length === 0) return [];
+  const rows = await prisma.$queryRaw<{ pattern: string }[]>`
+    SELECT p AS pattern FROM unnest(${[...patterns]}::text[]) WITH ORDINALITY AS t(p, n)
+    WHERE NOT EXISTS (
+      SELECT 1 FROM "Credential" c
+      WHERE c."organizationId" = ${organizationId}::uuid
+        AND c.name LIKE replace(replace(t.p, '_', '\_'), '*', '%') ESCAPE '\'
+    )
+    ORDER BY n`;
+  return rows.map((r) => r.pattern);
+}
+
+/** How many credential names the allowlist input offers as you type. */
+export const NAME_SUGGESTIONS_LIMIT = 500;
+
+/** The organization's credential names for the allowlist input; `complete` is false when there are more than the limit. */
+export async function credentialNameSuggestions(organizationId: string): Promise<{ names: string[]; complete: boolean }> {
+  const rows = await prisma.credential.findMany({
+    where: { organizationId },
+    select: { name: true },
+    orderBy: { name: 'asc' },
+    take: NAME_SUGGESTIONS_LIMIT + 1,
+  });
+  return { names: rows.slice(0, NAME_SUGGESTIONS_LIMIT).map((r) => r.name), complete: rows.length <= NAME_SUGGESTIONS_LIMIT };
 }

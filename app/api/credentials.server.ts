@@ -1,6 +1,8 @@
 // Resolves the credential an agent names: tenant-scoped lookup, allowlist, usable status — cached briefly for the proxy's hot path.
 import { LRUCache } from 'lru-cache';
 import { matchesAllowlist, type AuthenticatedAgent } from '~/agents/agents.server';
+import { onInvalidation } from '~/cluster/invalidation.server';
+import { registerStatefulModule } from '~/cluster/stateful-modules.server';
 import { statusNow } from '~/credentials/status';
 import { prisma } from '~/db.server';
 import { REFRESH_TOKEN_FIELD } from '~/jobs/refresh-schedule.server';
@@ -8,7 +10,11 @@ import type { CredentialStatus, CredentialType } from '~/generated/prisma/client
 import { ApiError } from './errors.server';
 import type { CredentialSummary } from './schemas';
 
-/** Status and settings changes reach the proxy within this time. */
+/**
+ * The longest a cached row is trusted. Changes the proxy must see (status, settings, name, a new value,
+ * deletion) clear the cache at once in every process (the Credential triggers of ADR 007); only a token
+ * refresh, whose previous access token stays valid, waits for this.
+ */
 const CREDENTIAL_CACHE_TTL_MS = 1_000;
 
 export interface AgentCredential {
@@ -53,6 +59,9 @@ const cache = new LRUCache<string, AgentCredential | false>({ max: 10_000, ttl: 
 export function clearCredentialCache(): void {
   cache.clear();
 }
+
+registerStatefulModule('api/credential-cache', import.meta.url);
+onInvalidation('credentials', () => clearCredentialCache());
 
 /**
  * The agent's organization's credential with this name. Another organization's credential is 404 exactly
@@ -108,7 +117,8 @@ export function summarize(credential: AgentCredential, now = new Date()): Creden
     statusReason: read.reason,
     expiresAt: credential.expiresAt?.toISOString() ?? null,
     lastUsedAt: credential.lastUsedAt?.toISOString() ?? null,
-    proxyPath: `/api/v1/proxy/${encodeURIComponent(credential.name)}/`,
+    // Files are never injected into requests (the proxy answers 409 credential_not_injectable), so none is advertised.
+    proxyPath: credential.type === 'file' ? null : `/api/v1/proxy/${encodeURIComponent(credential.name)}/`,
   };
 }
 

@@ -4,9 +4,14 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import { LRUCache } from 'lru-cache';
-import { z } from 'zod';
-import { authenticateAgent, type AuthenticatedAgent } from '~/agents/agents.server';
+import { authenticateAgent, bearerToken, type AuthenticatedAgent } from '~/agents/agents.server';
+import { onInvalidation } from '~/cluster/invalidation.server';
+import { registerStatefulModule } from '~/cluster/stateful-modules.server';
+import { getEnv } from '~/config/env.server';
 import { getService, injectionFor, type Injection } from '~/credentials/catalog';
+import { parseCredentialSettings, type CredentialSettings } from '~/credentials/settings';
+import { Redactor } from '~/egress/redact';
+import { upstreamTimeouts, type UpstreamTimeouts } from '~/egress/timeouts';
 import { logger } from '~/logger.server';
 import { accessTokenForUse } from '~/oauth/refresh.server';
 import { recordCredentialUse } from '~/usage/usage.server';
@@ -19,9 +24,11 @@ import { ApiError, writeApiError } from './errors.server';
 export interface ProxyOptions {
   /** Largest request body forwarded (declared or streamed); over it the agent gets 413. */
   maxBodyBytes?: number;
-  /** Time to the upstream's response headers. */
+  /** Time to the upstream's response headers (default UPSTREAM_TIMEOUT_MS; a credential's upstreamTimeoutMs overrides it). */
   headersTimeoutMs?: number;
-  /** Longest silence on an open upstream connection (a quiet SSE stream included). */
+  /** The same for the catalog's AI services (default UPSTREAM_AI_TIMEOUT_MS). */
+  longRunningHeadersTimeoutMs?: number;
+  /** Longest silence on an open upstream response, a quiet SSE stream included (default UPSTREAM_IDLE_TIMEOUT_MS). */
   idleTimeoutMs?: number;
   /**
    * OAuth requests whose body is at most this size are buffered, so that after an upstream 401 the proxy can
@@ -32,13 +39,23 @@ export interface ProxyOptions {
   oauthLeadMs?: number;
 }
 
-const DEFAULTS: Required<ProxyOptions> = {
+const DEFAULTS = {
   maxBodyBytes: 10 * 1024 * 1024,
-  headersTimeoutMs: 60_000,
-  idleTimeoutMs: 120_000,
   replayableBodyBytes: 256 * 1024,
   oauthLeadMs: 60_000,
 };
+
+/** The options with the environment's upstream time limits (read once, when the proxy is created). */
+function resolveOptions(opts: ProxyOptions): Required<ProxyOptions> {
+  const env = getEnv();
+  return {
+    ...DEFAULTS,
+    headersTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    longRunningHeadersTimeoutMs: env.UPSTREAM_AI_TIMEOUT_MS,
+    idleTimeoutMs: env.UPSTREAM_IDLE_TIMEOUT_MS,
+    ...opts,
+  };
+}
 
 /** Never forwarded upstream: hop-by-hop headers, the agent's own credentials, and anything that could redirect or spoof origin. */
 const DROPPED_REQUEST_HEADERS = new Set([
@@ -64,29 +81,30 @@ const DROPPED_REQUEST_HEADERS = new Set([
   'x-rewrite-url',
 ]);
 
-const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-
-/** Custom credentials may carry their own injection in settings (header name and scheme, or query parameter). */
-const settingsSchema = z
-  .object({
-    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
-    injection: z
-      .discriminatedUnion('kind', [
-        z.object({ kind: z.literal('header'), header: z.string().regex(/^[A-Za-z0-9-]{1,64}$/), scheme: z.string().max(32).optional() }),
-        z.object({ kind: z.literal('query'), param: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/) }),
-      ])
-      .optional(),
-  })
-  .loose();
+/**
+ * Never passed back to the agent: hop-by-hop headers, and cookies. The proxy answers on Latchkey's own origin,
+ * so a cookie the service sets would land on Latchkey's domain (and next to the portal's session cookie).
+ */
+const DROPPED_RESPONSE_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'set-cookie',
+  'set-cookie2',
+]);
 
 // Credential rows are cached (and so the same object) for about a second: parse their settings once per row, not per request.
-const parsedSettings = new WeakMap<AgentCredential, z.infer<typeof settingsSchema>>();
+const parsedSettings = new WeakMap<AgentCredential, CredentialSettings>();
 
-function settingsOf(credential: AgentCredential) {
+function settingsOf(credential: AgentCredential): CredentialSettings {
   let settings = parsedSettings.get(credential);
   if (!settings) {
-    const parsed = settingsSchema.safeParse(credential.settings ?? {});
-    settings = parsed.success ? parsed.data : {};
+    settings = parseCredentialSettings(credential.settings);
     parsedSettings.set(credential, settings);
   }
   return settings;
@@ -99,15 +117,40 @@ function baseUrlOf(credential: AgentCredential): URL {
   let url = baseUrls.get(credential);
   if (!url) {
     const base = settingsOf(credential).baseUrl ?? getService(credential.service)?.apiBaseUrl;
-    if (!base) throw new ApiError(409, 'no_base_url', `"${credential.name}" has no API base URL to forward to`);
+    if (!base) {
+      throw new ApiError(
+        409,
+        'no_base_url',
+        `"${credential.name}" has no base URL to forward to: a member who can edit it sets one in Latchkey (the credential's page → Edit → Base URL), for example https://api.example.com/v1`,
+      );
+    }
     url = new URL(base);
     baseUrls.set(credential, url);
   }
   return url;
 }
 
+/** Files are never injected: checked before anything else about the request (base URL included). */
+function assertNotFile(credential: AgentCredential): void {
+  if (credential.type === 'file') {
+    throw new ApiError(
+      409,
+      'credential_not_injectable',
+      `"${credential.name}" is a credential file: files are not sent through the proxy. A person downloads it from its page in Latchkey; schemes that sign requests with a file (such as a service account) will use it without handing it out.`,
+    );
+  }
+}
+
+function timeoutsOf(credential: AgentCredential, options: Required<ProxyOptions>): UpstreamTimeouts {
+  return upstreamTimeouts(credential.service, settingsOf(credential), {
+    headersMs: options.headersTimeoutMs,
+    longRunningHeadersMs: options.longRunningHeadersTimeoutMs,
+    idleMs: options.idleTimeoutMs,
+  });
+}
+
 function injectionOf(credential: AgentCredential): Injection {
-  if (credential.type === 'file') throw new ApiError(409, 'credential_not_injectable', `"${credential.name}" is a file and cannot be injected into a request`);
+  assertNotFile(credential);
   const custom = getService(credential.service)?.injectionConfigurable ? settingsOf(credential).injection : undefined;
   const injection = custom ?? injectionFor(credential.service, credential.type);
   if (injection.kind === 'none') throw new ApiError(409, 'credential_not_injectable', `"${credential.name}" cannot be injected into an HTTP request`);
@@ -135,6 +178,10 @@ export function upstreamUrl(base: URL, originalUrl: string): URL {
 
 /** Sealed secret rows (ciphertext + key version), never plaintext: cached per credential version for a few seconds. */
 const sealedCache = new LRUCache<string, { ciphertext: Uint8Array; keyVersion: number }>({ max: 5_000, ttl: 5_000 });
+registerStatefulModule('api/sealed-row-cache', import.meta.url);
+// A credential changed or removed, or its organization's keys rotated: no sealed row outlives the change.
+onInvalidation('credentials', () => sealedCache.clear());
+onInvalidation('data-keys', () => sealedCache.clear());
 
 async function sealedRow(credential: AgentCredential, field: string, key: string) {
   const cached = sealedCache.get(key);
@@ -173,8 +220,15 @@ async function secretField(credential: AgentCredential, field: string): Promise<
 interface Injected {
   url: URL;
   headers: http.OutgoingHttpHeaders;
-  /** Values that must never travel back to the agent (checked on response headers). */
-  secrets: string[];
+  /** Values that must never travel back to the agent, in any encoding (checked on response headers). */
+  secrets: Redactor;
+}
+
+/** The injected header's name in lower case (the agent's headers arrive lower-cased from node:http). */
+function injectedHeaderName(injection: Injection): string | null {
+  if (injection.kind === 'header') return injection.header.toLowerCase();
+  if (injection.kind === 'basic') return 'authorization';
+  return null;
 }
 
 async function inject(
@@ -186,6 +240,9 @@ async function inject(
 ): Promise<Injected> {
   let url = target;
   const out = { ...headers };
+  // The credential wins over any header of the same name the agent sent, whatever its case.
+  const name = injectedHeaderName(injection) ?? (credential.type === 'oauth' ? 'authorization' : null);
+  if (name) for (const key of Object.keys(out)) if (key.toLowerCase() === name) delete out[key];
   let value: string;
   if (credential.type === 'oauth') {
     value = await accessTokenForUse(credential.id, { leadMs: options.leadMs, forceRefresh: options.forceRefresh });
@@ -193,7 +250,7 @@ async function inject(
     const username = credential.username ?? (await secretField(credential, injection.usernameField ?? 'username'));
     const password = await secretField(credential, injection.passwordField ?? 'password');
     out.authorization = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
-    return { url, headers: out, secrets: [password, out.authorization as string] };
+    return { url, headers: out, secrets: new Redactor({ basic: [{ username, password }] }) };
   } else {
     value = await secretField(credential, ('field' in injection && injection.field) || 'key');
   }
@@ -206,7 +263,7 @@ async function inject(
     const scheme = injection.kind === 'header' ? injection.scheme : 'Bearer';
     out[header] = scheme ? `${scheme} ${value}` : value;
   }
-  return { url, headers: out, secrets: [value] };
+  return { url, headers: out, secrets: new Redactor({ secrets: [value] }) };
 }
 
 /** Headers the agent's Connection header names are hop-by-hop too; the usual values name none worth a set. */
@@ -220,20 +277,44 @@ function connectionListed(connection: string | undefined): Set<string> | null {
   );
 }
 
-function forwardedHeaders(req: IncomingMessage): http.OutgoingHttpHeaders {
+/**
+ * True when a header value carries the agent's token: as it is, percent-encoded, or inside an HTTP Basic
+ * pair (SDKs put an "API key" wherever their service expects one: x-api-key, api-key, a Basic password …).
+ */
+function carriesToken(value: string, token: string): boolean {
+  if (value.includes(token) || value.includes(encodeURIComponent(token))) return true;
+  const basic = /^\s*Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(value);
+  return basic !== null && Buffer.from(basic[1]!, 'base64').toString('utf8').includes(token);
+}
+
+/** The agent's headers that go upstream: none that is hop-by-hop, spoofs an origin, or carries the agent's own token. */
+function forwardedHeaders(req: IncomingMessage, agentToken: string): http.OutgoingHttpHeaders {
   const listed = connectionListed(req.headers.connection);
   const out: http.OutgoingHttpHeaders = {};
   const incoming = req.headers;
   for (const name in incoming) {
     const value = incoming[name];
     if (value === undefined || DROPPED_REQUEST_HEADERS.has(name) || listed?.has(name)) continue;
+    if ((Array.isArray(value) ? value : [value]).some((v) => carriesToken(v, agentToken))) continue;
     out[name] = value;
   }
   return out;
 }
 
-class PayloadTooLargeError extends Error {}
-class UpstreamTimeoutError extends Error {}
+/** The agent's token never reaches the service in the query either (an SDK may send its "key" as ?key=…). */
+function withoutTokenInQuery(url: URL, agentToken: string): URL {
+  if (!url.search.includes(agentToken) && !url.search.includes(encodeURIComponent(agentToken))) return url;
+  const clean = new URL(url);
+  for (const [name, value] of url.searchParams) if (value.includes(agentToken)) clean.searchParams.delete(name);
+  return clean;
+}
+
+class PayloadTooLargeError extends Error {
+  override name = 'PayloadTooLargeError';
+}
+class UpstreamTimeoutError extends Error {
+  override name = 'UpstreamTimeoutError';
+}
 
 function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -259,15 +340,18 @@ function send(
   body: Buffer | null | 'stream',
   transport: http.Agent,
   options: Required<ProxyOptions>,
+  limits: UpstreamTimeouts,
 ): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const headers = Buffer.isBuffer(body) ? { ...injected.headers, 'content-length': String(body.length) } : injected.headers;
     const client = injected.url.protocol === 'https:' ? https : http;
     const upstream = client.request(injected.url, { method: req.method, headers, agent: transport });
-    const headersTimer = setTimeout(() => upstream.destroy(new UpstreamTimeoutError()), options.headersTimeoutMs);
-    upstream.setTimeout(options.idleTimeoutMs, () => upstream.destroy(new UpstreamTimeoutError()));
+    // Until the headers arrive only the time-to-headers limit applies (a long model call is silent all that time);
+    // from then on, the idle limit.
+    const headersTimer = setTimeout(() => upstream.destroy(new UpstreamTimeoutError()), limits.headersMs);
     upstream.on('response', (response) => {
       clearTimeout(headersTimer);
+      upstream.setTimeout(limits.idleMs, () => upstream.destroy(new UpstreamTimeoutError()));
       resolve(response);
     });
     upstream.on('error', (error) => {
@@ -306,14 +390,14 @@ function responseHeaders(
   upstream: http.IncomingMessage,
   target: URL,
   base: URL,
-  secrets: string[],
+  secrets: Redactor,
 ): http.OutgoingHttpHeaders {
   const out: http.OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(upstream.headers)) {
     if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name)) continue;
     const text = Array.isArray(value) ? value.join('\n') : value;
-    // An upstream that echoes the injected secret in a header must not hand it to the agent.
-    if (secrets.some((secret) => secret.length > 0 && text.includes(secret))) continue;
+    // An upstream that echoes the injected secret in a header (in any encoding) must not hand it to the agent.
+    if (secrets.matches(text)) continue;
     out[name] = value;
   }
   const status = upstream.statusCode ?? 502;
@@ -380,20 +464,23 @@ export interface ProxyRoute {
 type ProxyCore = (req: IncomingMessage, res: ServerResponse, route: ProxyRoute) => Promise<void>;
 
 function proxyCore(opts: ProxyOptions = {}): ProxyCore {
-  const options = { ...DEFAULTS, ...opts };
+  const options = resolveOptions(opts);
   return async (req, res, route) => {
     let agent: AuthenticatedAgent | null = null;
     let credential: AgentCredential | undefined;
     try {
       const authorization = req.headers['proxy-authorization'] ?? req.headers.authorization;
       agent = await authenticateAgent(authorization);
-      if (!agent) throw new ApiError(401, 'unauthorized', 'A valid agent token is required (Authorization: Bearer lk_…)');
+      const agentToken = bearerToken(authorization);
+      if (!agent || !agentToken) throw new ApiError(401, 'unauthorized', 'A valid agent token is required (Authorization: Bearer lk_…)');
       credential = await credentialForAgent(agent, route.credentialName);
+      assertNotFile(credential);
       assertUsable(credential);
       const base = baseUrlOf(credential);
       const injection = injectionOf(credential);
-      const target = upstreamUrl(base, route.originalUrl);
+      const target = withoutTokenInQuery(upstreamUrl(base, route.originalUrl), agentToken);
       const transport = egressAgentFor(target, agent.allowPrivateHosts);
+      const limits = timeoutsOf(credential, options);
 
       const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
       if (declared !== undefined && declared > options.maxBodyBytes) throw new PayloadTooLargeError();
@@ -402,14 +489,14 @@ function proxyCore(opts: ProxyOptions = {}): ProxyCore {
       const replayable = credential.type === 'oauth' && (!hasBody || (!chunked && declared !== undefined && declared <= options.replayableBodyBytes));
       const body: Buffer | null | 'stream' = !hasBody ? null : replayable ? await readBody(req, options.replayableBodyBytes) : 'stream';
 
-      const headers = forwardedHeaders(req);
+      const headers = forwardedHeaders(req, agentToken);
       let injected = await inject(credential, injection, target, headers, { leadMs: options.oauthLeadMs });
-      let upstream = await send(req, injected, body, transport, options);
+      let upstream = await send(req, injected, body, transport, options, limits);
       if (upstream.statusCode === 401 && credential.type === 'oauth' && replayable) {
         // One forced refresh and one retry: the provider may have revoked the token before its expiry.
         upstream.resume();
         injected = await inject(credential, injection, target, headers, { leadMs: options.oauthLeadMs, forceRefresh: true });
-        upstream = await send(req, injected, body, transport, options);
+        upstream = await send(req, injected, body, transport, options, limits);
       }
       // The request's origin goes with the use into the per-window audit row (ADR 005).
       void recordCredentialUse(credential, agent, { ip: req.socket.remoteAddress ?? null }).catch((error: unknown) =>

@@ -12,6 +12,9 @@ import { createApp } from '~/http/app.server';
 import { replaceCredentialSecret } from '~/credentials/credentials.server';
 import { clearCredentialCache } from './credentials.server';
 import { setEgressResolver } from '~/egress/egress.server';
+import { upstreamTimeouts } from '~/egress/timeouts';
+import { parseEnv } from '~/config/env.server';
+import { listServices } from '~/credentials/catalog';
 import { createApiRouter } from './router.server';
 import { createTestAgent, createTestCredential, createTestOrg, listen, startApiServer, startUpstream, type Listening, type TestOrg } from './test-support';
 
@@ -323,7 +326,7 @@ describe('isolation and tokens', () => {
     await createTestCredential(org, { name: 'tokens-svc', service: 'custom', type: 'api_key', fields: { key: 'k-tokens' }, baseUrl: up.url });
     const { agent, token } = await createTestAgent(org, ['tokens-svc']);
     const call = (t: string) => fetch(proxyUrl('tokens-svc', '/x'), { headers: { authorization: `Bearer ${t}` } });
-    const actor = { organizationId: org.id, context: systemAuditContext('test') };
+    const actor = { organizationId: org.id, role: 'owner' as const, context: systemAuditContext('test') };
 
     expect((await call(token)).status).toBe(200);
     const rotated = await rotateAgentToken(actor, agent.id);
@@ -473,7 +476,7 @@ describe('the hot path', () => {
     const call = async () => (await fetch(proxyUrl('hot-replace', '/models'), { headers: { authorization: `Bearer ${token}` } })).text();
 
     expect(await call()).toBe('Bearer sk-old-value-1234567890');
-    await replaceCredentialSecret(org.actor, cred.id, { fields: { key: 'sk-new-value-0987654321' } });
+    await replaceCredentialSecret(org.actor, cred.id, { fields: { key: 'sk-new-value-0987654321' }, expectedVersion: cred.version });
     clearCredentialCache();
     expect(await call()).toBe('Bearer sk-new-value-0987654321');
   });
@@ -530,5 +533,158 @@ describe('the hot path', () => {
     expect(logged[0]!.req.id).toBe(response.headers.get('x-request-id'));
     const text = lines.join('\n');
     for (const secret of [token, 'k-hot-log-secret', 'agent-query-secret']) expect(text).not.toContain(secret);
+  });
+});
+
+describe('what the agent sends and gets back', () => {
+  it('the agent token in x-api-key, api-key, a custom header, a Basic pair or the query never reaches the service', async () => {
+    const up = await upstream((_req, res) => res.end('ok'));
+    await createTestCredential(org, { name: 'token-leak', service: 'openai', type: 'api_key', fields: { key: openaiKey }, baseUrl: up.url });
+    const { token } = await createTestAgent(org, ['token-leak']);
+
+    const response = await fetch(proxyUrl('token-leak', `/v1/models?api_key=${token}&page=2`), {
+      headers: {
+        authorization: `Bearer ${token}`,
+        'x-api-key': token,
+        'api-key': token,
+        'x-custom-auth': `Token ${token}`,
+        'x-forwarded-key': encodeURIComponent(token),
+        'x-basic': `Basic ${Buffer.from(`agent:${token}`).toString('base64')}`,
+        'x-kept': 'yes',
+      },
+    });
+
+    expect(response.status).toBe(200);
+    const seen = up.seen[0]!;
+    expect(JSON.stringify(seen)).not.toContain(token);
+    expect(seen.headers.authorization).toBe(`Bearer ${openaiKey}`);
+    expect(seen.headers['x-kept']).toBe('yes');
+    expect(seen.headers['x-api-key']).toBeUndefined();
+    expect(new URL(seen.url, 'http://x').searchParams.get('page')).toBe('2');
+  });
+
+  it('an agent header with the injected header’s name is replaced by the credential, whatever its case', async () => {
+    const key = `sk-ant-api03-${crypto.randomBytes(24).toString('hex')}`;
+    const up = await upstream((_req, res) => res.end('ok'));
+    await createTestCredential(org, { name: 'claude', service: 'anthropic', type: 'api_key', fields: { key }, baseUrl: up.url });
+    await createTestCredential(org, {
+      name: 'custom-header',
+      service: 'custom',
+      type: 'api_key',
+      fields: { key: 'custom-injected-1' },
+      baseUrl: up.url,
+      settings: { injection: { kind: 'header', header: 'X-Service-Key', scheme: 'Key' } },
+    });
+    const { token } = await createTestAgent(org, ['claude', 'custom-header']);
+
+    const claude = await fetch(proxyUrl('claude', '/v1/messages'), { headers: { authorization: `Bearer ${token}`, 'X-API-KEY': 'forged-by-agent' } });
+    const custom = await fetch(proxyUrl('custom-header', '/x'), { headers: { authorization: `Bearer ${token}`, 'x-service-key': 'Key forged-by-agent' } });
+
+    expect([claude.status, custom.status]).toEqual([200, 200]);
+    expect(up.seen[0]!.headers['x-api-key']).toBe(key);
+    expect(up.seen[1]!.headers['x-service-key']).toBe('Key custom-injected-1');
+    expect(JSON.stringify(up.seen)).not.toContain('forged-by-agent');
+  });
+
+  it('a cookie the service sets never reaches the agent (the proxy answers on Latchkey’s own origin)', async () => {
+    const up = await upstream((_req, res) => {
+      res.setHeader('set-cookie', ['upstream_session=abc; Path=/; HttpOnly', 'tracking=1']);
+      res.setHeader('set-cookie2', 'legacy=1');
+      res.setHeader('x-upstream', 'kept');
+      res.end('ok');
+    });
+    await createTestCredential(org, { name: 'cookie-svc', service: 'custom', type: 'api_key', fields: { key: 'k-cookie' }, baseUrl: up.url });
+    const { token } = await createTestAgent(org, ['cookie-svc']);
+
+    const response = await fetch(proxyUrl('cookie-svc', '/login'), { headers: { authorization: `Bearer ${token}` } });
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(response.headers.get('set-cookie2')).toBeNull();
+    expect(response.headers.get('x-upstream')).toBe('kept');
+  });
+
+  it('an upstream that echoes the key base64-encoded in a header does not pass it back', async () => {
+    const secret = 'k-echo-b64-secret';
+    const up = await upstream((req, res) => res.writeHead(200, { 'x-echo': Buffer.from(String(req.headers.authorization)).toString('base64') }).end('ok'));
+    await createTestCredential(org, { name: 'echo-b64', service: 'custom', type: 'api_key', fields: { key: secret }, baseUrl: up.url });
+    const { token } = await createTestAgent(org, ['echo-b64']);
+
+    const response = await fetch(proxyUrl('echo-b64', '/x'), { headers: { authorization: `Bearer ${token}` } });
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-echo')).toBeNull();
+  });
+});
+
+describe('credential files and base URLs', () => {
+  it('a file answers 409 credential_not_injectable, saying how files are used, before any base URL check; the agent API offers it no proxy path', async () => {
+    await prisma.credential.create({
+      data: { organizationId: org.id, name: 'sa-file', service: 'custom', type: 'file', fileName: 'key.json', fileSize: 10, createdById: org.actor.userId },
+    });
+    clearCredentialCache();
+    const { token } = await createTestAgent(org, ['sa-file']);
+
+    const response = await fetch(proxyUrl('sa-file', '/x'), { headers: { authorization: `Bearer ${token}` } });
+
+    expect(response.status).toBe(409);
+    const body = await json(response);
+    expect(body.error.code).toBe('credential_not_injectable');
+    expect(body.error.message).toMatch(/downloads it from its page in Latchkey/);
+    const list = (await (await fetch(`${api.url}/api/v1/credentials`, { headers: { authorization: `Bearer ${token}` } })).json()) as { credentials: { name: string; proxyPath: string | null }[] };
+    expect(list.credentials).toEqual([expect.objectContaining({ name: 'sa-file', proxyPath: null })]);
+    const one = (await (await fetch(`${api.url}/api/v1/credentials/sa-file`, { headers: { authorization: `Bearer ${token}` } })).json()) as { proxyPath: string | null };
+    expect(one.proxyPath).toBeNull();
+  });
+
+  it('a credential without a base URL answers 409 no_base_url saying where to set one', async () => {
+    await createTestCredential(org, { name: 'no-base', service: 'custom', type: 'api_key', fields: { key: 'k-no-base' } });
+    const { token } = await createTestAgent(org, ['no-base']);
+
+    const response = await fetch(proxyUrl('no-base', '/x'), { headers: { authorization: `Bearer ${token}` } });
+
+    expect(response.status).toBe(409);
+    const body = await json(response);
+    expect(body.error.code).toBe('no_base_url');
+    expect(body.error.message).toMatch(/Edit → Base URL/);
+  });
+});
+
+describe('upstream time limits', () => {
+  it('a slow upstream is served when the credential’s own limit allows it and answers 504 under the environment default', { timeout: 20_000 }, async () => {
+    // The environment default, parsed as at start-up, set small here instead of a real minute.
+    const env = parseEnv({ ...process.env, UPSTREAM_TIMEOUT_MS: '1000', UPSTREAM_IDLE_TIMEOUT_MS: '1000' });
+    const slowApi = await startApiServer({ proxy: { headersTimeoutMs: env.UPSTREAM_TIMEOUT_MS, idleTimeoutMs: env.UPSTREAM_IDLE_TIMEOUT_MS } });
+    closers.push(slowApi.close);
+    // Headers only after 1.8 s: longer than the default, as a long non-streaming model call.
+    const up = await upstream((_req, res) => void setTimeout(() => res.end('{"done":true}'), 1_800));
+    await createTestCredential(org, { name: 'slow-default', service: 'custom', type: 'api_key', fields: { key: 'k-slow-1' }, baseUrl: up.url });
+    await createTestCredential(org, { name: 'slow-patient', service: 'custom', type: 'api_key', fields: { key: 'k-slow-2' }, baseUrl: up.url, settings: { upstreamTimeoutMs: 5_000 } });
+    const { token } = await createTestAgent(org, ['slow-*']);
+    const call = (name: string) => fetch(`${slowApi.url}/api/v1/proxy/${name}/v1/chat`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: '{}' });
+
+    const [impatient, patient] = await Promise.all([call('slow-default'), call('slow-patient')]);
+
+    expect(impatient.status).toBe(504);
+    expect((await json(impatient)).error.code).toBe('upstream_timeout');
+    expect(patient.status).toBe(200);
+    expect(await patient.text()).toBe('{"done":true}');
+  });
+
+  it('AI services wait at least 10 minutes for headers by default; other services the general default; a credential’s own setting wins', () => {
+    const env = parseEnv(process.env);
+    const defaults = { headersMs: env.UPSTREAM_TIMEOUT_MS, longRunningHeadersMs: env.UPSTREAM_AI_TIMEOUT_MS, idleMs: env.UPSTREAM_IDLE_TIMEOUT_MS };
+    const ai = listServices().filter((s) => s.category === 'ai');
+    expect(ai.map((s) => s.id)).toEqual(expect.arrayContaining(['openai', 'anthropic', 'gemini']));
+    for (const service of ai) {
+      const limits = upstreamTimeouts(service.id, {}, defaults);
+      expect(limits.headersMs, service.id).toBeGreaterThanOrEqual(10 * 60_000);
+      // A model may also pause that long inside a streamed answer.
+      expect(limits.idleMs, service.id).toBeGreaterThanOrEqual(limits.headersMs);
+    }
+    expect(upstreamTimeouts('github', {}, defaults)).toEqual({ headersMs: 60_000, idleMs: 120_000 });
+    expect(upstreamTimeouts('openai', { upstreamTimeoutMs: 30_000 }, defaults).headersMs).toBe(30_000);
+    expect(() => parseEnv({ ...process.env, UPSTREAM_AI_TIMEOUT_MS: '5' })).toThrow(/UPSTREAM_AI_TIMEOUT_MS/);
   });
 });

@@ -45,7 +45,10 @@ export const credentialSummarySchema = z
     statusReason: z.string().nullable().meta({ description: 'Why, in words a person can act on; null when the status was read from the clock (see expiresAt)' }),
     expiresAt: z.string().datetime().nullable(),
     lastUsedAt: z.string().datetime().nullable(),
-    proxyPath: z.string().meta({ description: 'Where to send requests that should carry this credential' }),
+    proxyPath: z
+      .string()
+      .nullable()
+      .meta({ description: 'Where to send requests that should carry this credential; null for credential files, which are never injected into requests' }),
   })
   .meta({ id: 'Credential' });
 export type CredentialSummary = z.infer<typeof credentialSummarySchema>;

@@ -44,7 +44,7 @@ export async function createTestCredential(
 }
 
 export async function createTestAgent(org: TestOrg, allowedCredentials: string[], name = unique('agent')) {
-  return createAgent({ organizationId: org.id, context: systemAuditContext('test') }, { name, allowedCredentials });
+  return createAgent({ organizationId: org.id, role: 'owner', context: systemAuditContext('test') }, { name, allowedCredentials });
 }
 
 export interface Listening {

@@ -8,6 +8,7 @@ import { prisma } from '~/db.server';
 import type { Prisma } from '~/generated/prisma/client';
 import type { ActorType } from '~/generated/prisma/enums';
 import { logger } from '~/logger.server';
+import { clientIp } from '~/utils/http.server';
 import { sanitizeAuditDetails, type AuditJson } from './sanitize';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -82,15 +83,23 @@ export function computeAuditHash(fields: HashedFields): string {
   return crypto.createHash('sha256').update(canonical).digest('hex');
 }
 
-/** Request origin for the audit row. Remix exposes no socket address, so the first X-Forwarded-For hop is used. */
-export function auditContextFromRequest(request: Request, actor: AuditActor): AuditContext {
+/**
+ * Where a request came from, for its audit row. The IP is the one express saw (its `trust proxy`
+ * setting decides whether X-Forwarded-For counts), handed over in the Remix load context; without
+ * a load context (scripts, some tests) the first X-Forwarded-For hop is used.
+ */
+export function requestOrigin(request: Request, loadContext?: unknown): { ip: string | null; userAgent: string | null } {
   const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
   const userAgent = request.headers.get('user-agent');
   return {
-    actor,
-    ip: forwarded && forwarded.length <= 64 ? forwarded : 'unknown',
+    ip: clientIp(loadContext) ?? (forwarded && forwarded.length <= 64 ? forwarded : 'unknown'),
     userAgent: userAgent ? userAgent.slice(0, MAX_USER_AGENT) : null,
   };
+}
+
+/** The audit context of `actor` acting through `request`. */
+export function auditContextFromRequest(request: Request, actor: AuditActor, loadContext?: unknown): AuditContext {
+  return { actor, ...requestOrigin(request, loadContext) };
 }
 
 /** Context for work with no request behind it (workers, CLI). */

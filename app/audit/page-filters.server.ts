@@ -12,7 +12,13 @@ export interface AuditPageQuery {
   to: string;
 }
 
-const dateText = z.union([z.literal(''), z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use a date like 2026-01-31')]);
+export const DATE_MESSAGE = 'Enter a date as YYYY-MM-DD';
+
+/** A calendar date that exists (2026-02-30 and 2026-13-45 do not), or '' for no bound. */
+const dateText = z.union([z.literal(''), z.iso.date({ error: DATE_MESSAGE })], { error: DATE_MESSAGE });
+
+/** The largest audit seq PostgreSQL's int column holds: a cursor beyond it is no position at all. */
+const MAX_CURSOR = 2_147_483_647;
 
 const pageQuerySchema = z.object({
   actor: z.union([z.literal(''), z.literal('system'), z.literal('agent'), z.string().regex(/^user:[0-9a-f-]{36}$/i)]).catch(''),
@@ -23,7 +29,8 @@ const pageQuerySchema = z.object({
 });
 
 /**
- * The URL's filters, checked: unknown actor values are dropped, a bad date becomes a field error.
+ * The URL's filters, checked: unknown actor values are dropped, a date that is not a real YYYY-MM-DD
+ * becomes a field error (the page answers 400 with it shown, the CSV 400 with the message).
  * `to` covers its whole day. A credential is found by its current name, by the name it had when an
  * event was recorded (deleted credentials), or by its id. `cursor` is the keyset position.
  */
@@ -68,7 +75,7 @@ export async function auditFilterFromUrl(
   }
   if (options.paginate) {
     const cursor = Number(url.searchParams.get('cursor'));
-    if (Number.isInteger(cursor) && cursor > 0) filter.cursor = cursor;
+    if (Number.isInteger(cursor) && cursor > 0 && cursor <= MAX_CURSOR) filter.cursor = cursor;
   }
   // Throws only on a programming error: every value above is already in the schema's shape.
   auditFilterSchema.parse(filter);
@@ -85,6 +92,21 @@ async function resolveCredential(organizationId: string, text: string): Promise<
     select: { credentialId: true },
   });
   return past?.credentialId ?? null;
+}
+
+const FIELD_LABELS: Record<string, string> = { from: 'From', to: 'To', actor: 'Actor', action: 'Action', credential: 'Credential' };
+
+/**
+ * The filter errors as one plain-text answer (400) for a URL that has no page to show them on, the CSV:
+ * "To: Enter a date as YYYY-MM-DD." Null when the filters are fine.
+ */
+export function filterErrorResponse(errors: Record<string, string[]>): Response | null {
+  const lines = Object.entries(errors).map(([field, messages]) => `${FIELD_LABELS[field] ?? field}: ${messages.join(' ')}.`);
+  if (lines.length === 0) return null;
+  return new Response(`${lines.join('\n')}\nNothing was exported.`, {
+    status: 400,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+  });
 }
 
 /** The URL search string for a filter query (empty values left out), plus extra params. */

@@ -10,7 +10,7 @@ import { loader as credentialsLoader } from '~/routes/orgs.$orgSlug.credentials.
 import { loader as membersLoader } from '~/routes/orgs.$orgSlug.members';
 import { loader as settingsLoader } from '~/routes/orgs.$orgSlug.settings';
 import { EMAIL_TAKEN_MESSAGE, LOGIN_FAILED_MESSAGE, reauthenticate } from './accounts.server';
-import { MAX_FAILURES_PER_EMAIL, MAX_FAILURES_PER_IP } from './login-throttle.server';
+import { MAX_CONSECUTIVE_FAILURES_PER_PAIR, MAX_FAILURES_PER_IP } from './login-throttle.server';
 import {
   getUserSession,
   hashSessionToken,
@@ -168,9 +168,9 @@ describe('log in', () => {
     expect(offsite.headers.get('Location')).toBe('/');
   });
 
-  it(`locks an account for 15 minutes after ${MAX_FAILURES_PER_EMAIL} failures, even with the right password`, async () => {
+  it(`locks an account for 15 minutes from the address that failed ${MAX_CONSECUTIVE_FAILURES_PER_PAIR} times, even with the right password`, async () => {
     const user = await createSignedUpUser();
-    for (let i = 0; i < MAX_FAILURES_PER_EMAIL; i++) {
+    for (let i = 0; i < MAX_CONSECUTIVE_FAILURES_PER_PAIR; i++) {
       expect(replyOf(await login({ email: user.email, password: `Wrong-password-${i}` })).reply.error?.['']).toEqual([LOGIN_FAILED_MESSAGE]);
     }
     const blocked = replyOf(await login({ email: user.email, password: STRONG_PASSWORD }));

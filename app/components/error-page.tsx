@@ -10,11 +10,14 @@ const COPY: Record<number, { title: string; description: string }> = {
 export function ErrorPage() {
   const error = useRouteError();
   const status = isRouteErrorResponse(error) ? error.status : 500;
-  const copy = COPY[status] ?? {
+  const fallback = COPY[status] ?? {
     title: status >= 500 ? 'Something went wrong' : 'Request failed',
     description:
       status >= 500 ? 'An unexpected error occurred on our side. Try again in a moment.' : 'The request could not be completed.',
   };
+  // A 4xx thrown with a sentence (a refused form, a wrong method) says what was wrong; 404 stays uniform.
+  const said = isRouteErrorResponse(error) && status >= 400 && status < 500 && status !== 404 && typeof error.data === 'string' ? error.data.trim() : '';
+  const copy = { ...fallback, description: said || fallback.description };
   const showDetails = import.meta.env.DEV && error instanceof Error;
   return (
     <div className="flex min-h-full flex-col items-center justify-center px-4 py-16 text-center">

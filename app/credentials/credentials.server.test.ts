@@ -135,7 +135,7 @@ describe('round trips', () => {
   it('an API key credential reveals the same key it was created with', async () => {
     const { credential, key } = await newApiKey(orgA, { description: 'CI bot', expiresAt: '2099-01-31' });
     expect(credential).toMatchObject({ service: 'github', type: 'api_key', description: 'CI bot', version: 1, status: 'active' });
-    expect(credential.expiresAt?.toISOString()).toBe('2099-01-31T00:00:00.000Z');
+    expect(credential.expiresAt?.toISOString()).toBe('2099-01-31T23:59:59.999Z');
     const revealed = await revealCredentialSecret(orgA.actors.owner, credential.id, { reauthenticatedAt: justNow() });
     expect(revealed).toEqual({ fields: { key } });
   });
@@ -205,7 +205,7 @@ describe('secrets never leak', () => {
       fields: { key },
     });
     await updateCredentialMetadata(orgA.actors.admin, credential.id, { description: 'rotated monthly' });
-    await replaceCredentialSecret(orgA.actors.admin, credential.id, { fields: { key: githubToken(canary) } });
+    await replaceCredentialSecret(orgA.actors.admin, credential.id, { fields: { key: githubToken(canary) }, expectedVersion: 1 });
     await revealCredentialSecret(orgA.actors.admin, credential.id, { reauthenticatedAt: justNow() });
 
     const [row] = await query(testDatabaseUrl(), `SELECT row_to_json(c)::text AS json FROM "Credential" c WHERE id = $1`, [credential.id]);
@@ -252,7 +252,7 @@ describe('tenant isolation', () => {
     const attempts: Array<() => Promise<unknown>> = [
       () => getCredential(attacker, credential.id),
       () => updateCredentialMetadata(attacker, credential.id, { name: unique('stolen') }),
-      () => replaceCredentialSecret(attacker, credential.id, { fields: { key: githubToken() } }),
+      () => replaceCredentialSecret(attacker, credential.id, { fields: { key: githubToken() }, expectedVersion: 1 }),
       () => deleteCredential(attacker, credential.id, { confirmName: credential.name }),
       () => revealCredentialSecret(attacker, credential.id, { reauthenticatedAt: justNow() }),
     ];
@@ -269,7 +269,7 @@ describe('tenant isolation', () => {
       for (const attempt of [
         () => getCredential(orgA.actors.owner, id),
         () => updateCredentialMetadata(orgA.actors.owner, id, { description: 'x' }),
-        () => replaceCredentialSecret(orgA.actors.owner, id, { fields: { key: githubToken() } }),
+        () => replaceCredentialSecret(orgA.actors.owner, id, { fields: { key: githubToken() }, expectedVersion: 1 }),
         () => deleteCredential(orgA.actors.owner, id, { confirmName: 'x' }),
         () => revealCredentialSecret(orgA.actors.owner, id, { reauthenticatedAt: justNow() }),
       ]) {
@@ -291,7 +291,7 @@ describe('roles', () => {
       const attempts = [
         () => createCredential(actor, { name: unique('nope'), service: 'github', type: 'api_key', fields: { key: githubToken() } }),
         () => updateCredentialMetadata(actor, credential.id, { description: 'changed' }),
-        () => replaceCredentialSecret(actor, credential.id, { fields: { key: githubToken() } }),
+        () => replaceCredentialSecret(actor, credential.id, { fields: { key: githubToken() }, expectedVersion: 1 }),
         () => deleteCredential(actor, credential.id, { confirmName: credential.name }),
         () => revealCredentialSecret(actor, credential.id, { reauthenticatedAt: justNow() }),
       ];
@@ -466,6 +466,7 @@ describe('file credentials', () => {
     const created = await createCredential(orgA.actors.admin, fileInput('one.txt', Buffer.from('first')));
     const replaced = await replaceCredentialSecret(orgA.actors.admin, created.id, {
       file: { fileName: 'two.json', bytes: Buffer.from(serviceAccountJson()) },
+      expectedVersion: 1,
     });
     expect(replaced).toMatchObject({ id: created.id, name: created.name, version: 2, fileName: 'two.json', fileKind: 'gcp_service_account' });
     const revealed = await revealCredentialSecret(orgA.actors.admin, created.id, { reauthenticatedAt: justNow() });
@@ -477,7 +478,7 @@ describe('replace, edit, delete', () => {
   it('replacing a value keeps the id and name, bumps the version and is audited', async () => {
     const { credential } = await newApiKey(orgA);
     const key = githubToken();
-    const replaced = await replaceCredentialSecret(orgA.actors.admin, credential.id, { fields: { key } });
+    const replaced = await replaceCredentialSecret(orgA.actors.admin, credential.id, { fields: { key }, expectedVersion: 1 });
     expect(replaced).toMatchObject({ id: credential.id, name: credential.name, version: 2 });
     expect(await revealCredentialSecret(orgA.actors.admin, credential.id, { reauthenticatedAt: justNow() })).toEqual({ fields: { key } });
     expect((await auditRows(credential.id)).map((a) => a.action)).toContain('credential.replace_secret');
@@ -486,7 +487,7 @@ describe('replace, edit, delete', () => {
   it('a replacement with an invalid value stores nothing', async () => {
     const { credential } = await newApiKey(orgA);
     const before = await orgState(orgA.id);
-    const error = await caught(replaceCredentialSecret(orgA.actors.admin, credential.id, { fields: { key: 'wrong' } }));
+    const error = await caught(replaceCredentialSecret(orgA.actors.admin, credential.id, { fields: { key: 'wrong' }, expectedVersion: 1 }));
     expect(error.fieldErrors['fields.key']).toBeDefined();
     expect(await orgState(orgA.id)).toBe(before);
   });
@@ -509,7 +510,7 @@ describe('replace, edit, delete', () => {
       expiresAt: '2098-12-31',
     });
     expect(updated).toMatchObject({ id: credential.id, name, description: 'Used by the nightly agent', version: 1 });
-    expect(updated.expiresAt?.toISOString()).toBe('2098-12-31T00:00:00.000Z');
+    expect(updated.expiresAt?.toISOString()).toBe('2098-12-31T23:59:59.999Z');
     const cleared = await updateCredentialMetadata(orgA.actors.admin, credential.id, { expiresAt: '' });
     expect(cleared.expiresAt).toBeNull();
     await updateCredentialMetadata(orgA.actors.admin, credential.id, { name, description: 'Used by the nightly agent' });
@@ -519,7 +520,7 @@ describe('replace, edit, delete', () => {
 
   it('an expired credential can still be re-described, but a new expiry must lie ahead', async () => {
     const { credential } = await newApiKey(orgA);
-    await prisma.credential.update({ where: { id: credential.id }, data: { expiresAt: new Date('2020-01-01T00:00:00Z') } });
+    await prisma.credential.update({ where: { id: credential.id }, data: { expiresAt: new Date('2020-01-01T23:59:59.999Z') } });
     const updated = await updateCredentialMetadata(orgA.actors.admin, credential.id, {
       description: 'still here',
       expiresAt: '2020-01-01',
@@ -558,7 +559,7 @@ describe('audit in the same transaction', () => {
     expect(await count()).toBe(1);
     await updateCredentialMetadata(orgA.actors.admin, credential.id, { description: 'one' });
     expect(await count()).toBe(2);
-    await replaceCredentialSecret(orgA.actors.admin, credential.id, { fields: { key: githubToken() } });
+    await replaceCredentialSecret(orgA.actors.admin, credential.id, { fields: { key: githubToken() }, expectedVersion: 1 });
     expect(await count()).toBe(3);
     await revealCredentialSecret(orgA.actors.admin, credential.id, { reauthenticatedAt: justNow() });
     expect(await count()).toBe(4);
@@ -575,7 +576,7 @@ describe('audit in the same transaction', () => {
       () =>
         createCredential(actor, { name: unique('rolled-back'), service: 'custom', type: 'file', file: { fileName: 'a.txt', bytes: Buffer.from('a') } }),
       () => updateCredentialMetadata(actor, credential.id, { name: unique('rolled-back'), description: 'nope' }),
-      () => replaceCredentialSecret(actor, credential.id, { fields: { key: githubToken() } }),
+      () => replaceCredentialSecret(actor, credential.id, { fields: { key: githubToken() }, expectedVersion: 1 }),
       () => deleteCredential(actor, credential.id, { confirmName: credential.name }),
       () => revealCredentialSecret(actor, credential.id, { reauthenticatedAt: justNow() }),
     ];

@@ -2,7 +2,8 @@
 import { invalidateCredentialCounts } from '~/credentials/query.server';
 import { REAUTH_WINDOW_MS } from '~/auth/session.server';
 import { recordAudit } from '~/audit/audit.server';
-import { credentialFieldsFor, getService, type FieldSpec } from '~/credentials/catalog';
+import { credentialFieldsFor, getService, type CredentialType, type FieldSpec } from '~/credentials/catalog';
+import { connectionSpecFor, effectiveBaseUrl, effectiveInjection, hostOf } from '~/credentials/connection';
 import {
   CredentialConflictError,
   CredentialError,
@@ -20,19 +21,25 @@ import {
   type InspectedCredentialFile,
 } from '~/credentials/files.server';
 import {
+  connectionInputSchema,
   credentialBaseSchema,
   credentialMetadataUpdateSchema,
   credentialValuesSchema,
   deleteCredentialSchema,
+  BASE_URL_REQUIRED_MESSAGE,
   EXPIRY_IN_PAST_MESSAGE,
   fieldErrorsFromZod,
   isFutureDate,
+  normalizeBaseUrl,
   type ManualCredentialType,
 } from '~/credentials/schemas';
+import { credentialSettingsSchema, parseCredentialSettings, type CredentialSettings, type InjectionSetting } from '~/credentials/settings';
 import { getEnv } from '~/config/env.server';
 import { prisma } from '~/db.server';
+import { assertUrlAllowed, EgressRefusedError } from '~/egress/egress.server';
 import { Prisma } from '~/generated/prisma/client';
-import { hasRole, ROLES, type Role } from '~/orgs/roles';
+import { allows, can, deniedMessage, type Permission } from '~/orgs/permissions';
+import { ROLES, type Role } from '~/orgs/roles';
 import { readCredentialSecret, writeCredentialSecrets } from '~/vault/vault.server';
 
 type Tx = Prisma.TransactionClient;
@@ -61,13 +68,32 @@ export interface CreateCredentialInput {
   fields?: Record<string, unknown>;
   /** Required for type "file". */
   file?: CredentialFileInput | null;
+  /** Where the proxy forwards to; absent or empty: the catalog's (required when the service has none). */
+  baseUrl?: unknown;
+  /** Custom API keys: where the key goes (header and scheme, or query parameter); absent: Authorization: Bearer. */
+  injection?: unknown;
+  /** Time to the upstream's response headers for this credential; absent: the environment's default. */
+  upstreamTimeoutMs?: unknown;
+}
+
+/** Changes to a credential's details; an absent key leaves that detail alone. */
+export interface UpdateCredentialMetadataInput {
+  name?: unknown;
+  description?: unknown;
+  /** Not for OAuth credentials: their expiry is the provider's. Empty clears it. */
+  expiresAt?: unknown;
+  /** Empty or null: back to the catalog's base URL. */
+  baseUrl?: unknown;
+  injection?: unknown;
+  /** null: back to the environment's default. */
+  upstreamTimeoutMs?: unknown;
 }
 
 export interface ReplaceCredentialSecretInput {
   fields?: Record<string, unknown>;
   file?: CredentialFileInput | null;
-  /** When given, the replacement only applies if nobody changed the secret since this version. */
-  expectedVersion?: number;
+  /** The version the person saw: the replacement only applies if nobody changed the secret since. Required. */
+  expectedVersion: unknown;
 }
 
 /** Everything about a credential that anyone in the organization may see; never a secret value. */
@@ -96,6 +122,8 @@ const credentialViewSelect = {
   oauthProvider: true,
   oauthAccount: true,
   oauthScopes: true,
+  // Non-secret by contract (app/credentials/settings.ts): base URL, injection, timeout, catalog fields.
+  settings: true,
 } as const satisfies Prisma.CredentialSelect;
 
 export type CredentialView = Prisma.CredentialGetPayload<{ select: typeof credentialViewSelect }>;
@@ -121,9 +149,15 @@ function assertActor(actor: CredentialActor): void {
   }
 }
 
-function requireManager(actor: CredentialActor, message?: string): void {
+/**
+ * The role matrix (app/orgs/permissions.ts). Without a target: may the role do this to anything
+ * (checked before the lookup, so a viewer never learns whether an id exists); with the credential:
+ * may this person do it to this one ("own" for members).
+ */
+function requirePermission(actor: CredentialActor, permission: Permission, target?: { createdById: string | null }): void {
   assertActor(actor);
-  if (!hasRole(actor.role, 'admin')) throw new CredentialForbiddenError(message);
+  const allowed = target ? can({ role: actor.role, userId: actor.userId }, permission, target) : allows(actor.role, permission);
+  if (!allowed) throw new CredentialForbiddenError(deniedMessage(actor.role, permission));
 }
 
 /** The credential, if it exists in the actor's organization; the same NotFound for both other cases. */
@@ -251,10 +285,109 @@ function fileColumns(file: InspectedCredentialFile) {
   };
 }
 
+/** A change to the stored settings: an undefined key is left alone, null removes it. */
+interface SettingsPatch {
+  baseUrl?: string | null;
+  injection?: InjectionSetting | null;
+  upstreamTimeoutMs?: number | null;
+  fields?: Record<string, string> | null;
+}
+
+function applySettingsPatch(settings: CredentialSettings, patch: SettingsPatch): CredentialSettings {
+  const next: Record<string, unknown> = { ...settings };
+  for (const key of ['baseUrl', 'injection', 'upstreamTimeoutMs', 'fields'] as const) {
+    if (patch[key] === null) delete next[key];
+    else if (patch[key] !== undefined) next[key] = patch[key];
+  }
+  // Writers validate with the one schema of Credential.settings; a failure here is a bug, never input.
+  return credentialSettingsSchema.parse(next);
+}
+
+function settingsColumn(settings: CredentialSettings): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  return Object.keys(settings).length > 0 ? (settings as Prisma.InputJsonValue) : Prisma.DbNull;
+}
+
+/** The settings as they are now, with the row locked, so concurrent edits of other keys are not lost. */
+async function lockSettings(tx: Tx, actor: CredentialActor, id: string): Promise<CredentialSettings> {
+  const rows = await tx.$queryRaw<{ settings: unknown }[]>`
+    SELECT settings FROM "Credential" WHERE id = ${id}::uuid AND "organizationId" = ${actor.organizationId}::uuid FOR UPDATE`;
+  if (!rows[0]) throw new CredentialNotFoundError();
+  return parseCredentialSettings(rows[0].settings);
+}
+
+function privateHostMessage(host: string): string {
+  return `${host} is a private or loopback address, which this organization does not allow. An admin can allow private hosts in Settings → Network.`;
+}
+
+/**
+ * The settings change for a credential's connection (base URL, where a Custom key goes, upstream timeout),
+ * or field errors. A base URL equal to the catalog's is not stored, so catalog updates still reach the
+ * credential. A new base URL is judged by the egress policy now (private hosts only where allowed).
+ */
+async function connectionPatch(
+  actor: CredentialActor,
+  service: string,
+  type: CredentialType,
+  input: { baseUrl?: unknown; injection?: unknown; upstreamTimeoutMs?: unknown },
+  current: CredentialSettings | null,
+): Promise<Checked<SettingsPatch>> {
+  const spec = connectionSpecFor(service, type);
+  if (!spec.injectable) {
+    const given = (['baseUrl', 'injection', 'upstreamTimeoutMs'] as const).find((key) => input[key] !== undefined && input[key] !== null && input[key] !== '');
+    return given
+      ? { ok: false, errors: { [given]: ['This credential is not sent in HTTP requests, so it has no base URL, key placement or upstream timeout'] } }
+      : { ok: true, value: {} };
+  }
+  const parsed = connectionInputSchema.safeParse({ baseUrl: input.baseUrl, injection: input.injection, upstreamTimeoutMs: input.upstreamTimeoutMs });
+  if (!parsed.success) return { ok: false, errors: fieldErrorsFromZod(parsed.error) };
+  const { baseUrl, injection, upstreamTimeoutMs } = parsed.data;
+  const patch: SettingsPatch = {};
+
+  // Not mentioned: the catalog's when creating, unchanged when editing. The forms always require one where
+  // the catalog has none; here only clearing it is refused, so callers that set it later keep working.
+  if (baseUrl !== undefined) {
+    const catalog = spec.catalogBaseUrl ? normalizeBaseUrl(new URL(spec.catalogBaseUrl)) : null;
+    const wanted = baseUrl;
+    if (wanted === null && spec.baseUrlRequired) return { ok: false, errors: { baseUrl: [BASE_URL_REQUIRED_MESSAGE] } };
+    patch.baseUrl = wanted === catalog ? null : wanted;
+    if (patch.baseUrl && patch.baseUrl !== current?.baseUrl) {
+      const org = await prisma.organization.findUniqueOrThrow({ where: { id: actor.organizationId }, select: { allowPrivateHosts: true } });
+      try {
+        await assertUrlAllowed(new URL(patch.baseUrl), org.allowPrivateHosts);
+      } catch (error) {
+        if (!(error instanceof EgressRefusedError)) throw error;
+        return { ok: false, errors: { baseUrl: [privateHostMessage(new URL(patch.baseUrl).hostname)] } };
+      }
+    }
+  }
+  if (injection !== undefined) {
+    if (spec.injectionConfigurable) patch.injection = injection;
+    else if (injection !== null) return { ok: false, errors: { 'injection.kind': ['Only Custom API keys choose where the key goes; this service has its own'] } };
+  }
+  if (upstreamTimeoutMs !== undefined) patch.upstreamTimeoutMs = upstreamTimeoutMs;
+  return { ok: true, value: patch };
+}
+
+/** The catalog's non-secret values among validated fields (host, port, username …), kept in settings.fields for display. */
+function nonSecretValues(specs: readonly FieldSpec[], values: Record<string, string>): Record<string, string> | null {
+  const shown: Record<string, string> = {};
+  for (const spec of specs) if (!spec.secret && values[spec.name] !== undefined) shown[spec.name] = values[spec.name]!;
+  return Object.keys(shown).length > 0 ? shown : null;
+}
+
+/** The effective base URL before and after a change, when it changed. */
+function baseUrlDiff(service: string, type: CredentialType, before: CredentialSettings, after: CredentialSettings) {
+  const from = effectiveBaseUrl(service, type, before)?.url ?? null;
+  const to = effectiveBaseUrl(service, type, after)?.url ?? null;
+  return from === to ? null : { from, to, fromHost: hostOf(from), toHost: hostOf(to) };
+}
+
 /** The audit actions these services write (one row per change, in the change's transaction). */
 export const CREDENTIAL_AUDIT_ACTIONS = {
   create: 'credential.create',
   update: 'credential.update',
+  /** The host agents' requests go to changed: its own row, so the audit log can be searched for it. */
+  baseUrlChange: 'credential.base_url_change',
   replaceSecret: 'credential.replace_secret',
   delete: 'credential.delete',
   reveal: 'credential.reveal',
@@ -278,7 +411,7 @@ function isoOrNull(date: Date | null): string | null {
 
 /** Creates an API-key, username/password or file credential; the row, its sealed secrets and the audit row commit together. */
 export async function createCredential(actor: CredentialActor, input: CreateCredentialInput): Promise<CredentialView> {
-  requireManager(actor, 'Only owners and admins can add credentials');
+  requirePermission(actor, 'credential.create');
   const base = credentialBaseSchema.safeParse({
     name: input.name,
     service: input.service,
@@ -291,23 +424,33 @@ export async function createCredential(actor: CredentialActor, input: CreateCred
   const type = typeof input.type === 'string' && isManualType(input.type) ? input.type : null;
 
   let secretErrors: FieldErrors = {};
+  let connectionErrors: FieldErrors = {};
   let fields: ValidatedFields | null = null;
   let file: InspectedCredentialFile | null = null;
+  let settings: CredentialSettings = {};
   if (service && type) {
     const specs = fieldSpecsFor(service, type);
     if (!specs.ok) {
       secretErrors = specs.errors;
-    } else if (type === 'file') {
-      const result = await validateFile(service, input.file);
-      if (result.ok) file = result.value;
-      else secretErrors = result.errors;
     } else {
-      const result = validateFields(service, type, specs.value, input.fields);
-      if (result.ok) fields = result.value;
-      else secretErrors = result.errors;
+      if (type === 'file') {
+        const result = await validateFile(service, input.file);
+        if (result.ok) file = result.value;
+        else secretErrors = result.errors;
+      } else {
+        const result = validateFields(service, type, specs.value, input.fields);
+        if (result.ok) fields = result.value;
+        else secretErrors = result.errors;
+      }
+      const connection = await connectionPatch(actor, service, type, input, null);
+      if (connection.ok) {
+        settings = applySettingsPatch({}, { ...connection.value, fields: fields ? nonSecretValues(specs.value, fields.values) : null });
+      } else {
+        connectionErrors = connection.errors;
+      }
     }
   }
-  const errors = mergeErrors(baseErrors, secretErrors);
+  const errors = mergeErrors(baseErrors, secretErrors, connectionErrors);
   if (!base.success || Object.keys(errors).length > 0) throw new CredentialValidationError(errors);
   const data = base.data;
   await assertNameFree(actor, data.name);
@@ -325,11 +468,13 @@ export async function createCredential(actor: CredentialActor, input: CreateCred
           expiresAt: data.expiresAt,
           createdById: actor.userId,
           username: fields?.username ?? null,
+          settings: settingsColumn(settings),
           ...(file ? fileColumns(file) : {}),
         },
         select: credentialViewSelect,
       });
       await writeCredentialSecrets(tx, { organizationId: actor.organizationId, credentialId: credential.id, secrets });
+      const baseUrl = effectiveBaseUrl(data.service, data.type, settings);
       await recordAudit(tx, {
         ...auditContext(actor),
         action: CREDENTIAL_AUDIT_ACTIONS.create,
@@ -341,6 +486,7 @@ export async function createCredential(actor: CredentialActor, input: CreateCred
           type: credential.type,
           fields: Object.keys(secrets).sort(),
           expiresAt: isoOrNull(credential.expiresAt),
+          ...(baseUrl ? { baseUrl: baseUrl.url, baseUrlHost: hostOf(baseUrl.url) } : {}),
           ...(file ? { fileName: file.fileName, fileSize: file.size, fileKind: file.kind } : {}),
         },
       });
@@ -351,19 +497,29 @@ export async function createCredential(actor: CredentialActor, input: CreateCred
   return created;
 }
 
-/** Renames, re-describes or changes the expiry of a credential; its secret is untouched. */
+const OAUTH_EXPIRY_MESSAGE = 'OAuth tokens expire when the provider says so; reconnect to get new ones';
+
+/**
+ * Renames, re-describes, changes the expiry or the connection (base URL, key placement, upstream timeout)
+ * of a credential; its secret is untouched. A change of the base URL's host gets its own audit row.
+ */
 export async function updateCredentialMetadata(
   actor: CredentialActor,
   id: string,
-  input: { name?: unknown; description?: unknown; expiresAt?: unknown },
+  input: UpdateCredentialMetadataInput,
 ): Promise<CredentialView> {
-  requireManager(actor, 'Only owners and admins can edit credentials');
+  requirePermission(actor, 'credential.edit');
   const current = await findOwnCredential(prisma, actor, id, credentialViewSelect);
-  const parsed = credentialMetadataUpdateSchema.safeParse(input);
+  requirePermission(actor, 'credential.edit', current);
+  const parsed = credentialMetadataUpdateSchema.safeParse({ name: input.name, description: input.description, expiresAt: input.expiresAt });
   if (!parsed.success) throw new CredentialValidationError(fieldErrorsFromZod(parsed.error));
   const patch = parsed.data;
+  // An OAuth credential's expiry is its access token's, kept by the refresh worker: never set by a person.
+  if (current.type === 'oauth' && input.expiresAt !== undefined) throw new CredentialValidationError({ expiresAt: [OAUTH_EXPIRY_MESSAGE] });
+  const connection = await connectionPatch(actor, current.service, current.type, input, parseCredentialSettings(current.settings));
+  if (!connection.ok) throw new CredentialValidationError(connection.errors);
 
-  const changes: Prisma.CredentialUpdateInput = {};
+  const changes: Prisma.CredentialUpdateManyMutationInput = {};
   const details: Record<string, unknown> = {};
   if (patch.name !== undefined && patch.name !== current.name) {
     changes.name = patch.name;
@@ -381,14 +537,26 @@ export async function updateCredentialMetadata(
     changes.expiresAt = patch.expiresAt;
     details.expiresAt = { from: isoOrNull(current.expiresAt), to: isoOrNull(patch.expiresAt) };
   }
-  if (Object.keys(changes).length === 0) return current;
   if (typeof changes.name === 'string') await assertNameFree(actor, changes.name, current.id);
 
   return withNameConflict(String(changes.name ?? current.name), () =>
     prisma.$transaction(async (tx) => {
+      const before = await lockSettings(tx, actor, current.id);
+      const after = applySettingsPatch(before, connection.value);
+      const baseUrl = baseUrlDiff(current.service, current.type, before, after);
+      if (baseUrl) details.baseUrl = { from: baseUrl.from, to: baseUrl.to };
+      const injectionFrom = effectiveInjection(current.service, current.type, before);
+      const injectionTo = effectiveInjection(current.service, current.type, after);
+      if (JSON.stringify(injectionFrom) !== JSON.stringify(injectionTo)) details.injection = { from: injectionFrom, to: injectionTo };
+      if ((before.upstreamTimeoutMs ?? null) !== (after.upstreamTimeoutMs ?? null)) {
+        details.upstreamTimeoutMs = { from: before.upstreamTimeoutMs ?? null, to: after.upstreamTimeoutMs ?? null };
+      }
+      const settingsChanged = JSON.stringify(before) !== JSON.stringify(after);
+      if (Object.keys(changes).length === 0 && !settingsChanged) return current;
+
       const updated = await tx.credential.updateManyAndReturn({
         where: { id: current.id, organizationId: actor.organizationId },
-        data: changes as Prisma.CredentialUpdateManyMutationInput,
+        data: { ...changes, ...(settingsChanged ? { settings: settingsColumn(after) } : {}) },
         select: credentialViewSelect,
       });
       const row = updated[0];
@@ -400,21 +568,40 @@ export async function updateCredentialMetadata(
         credentialId: row.id,
         details: { name: row.name, changes: details },
       });
+      if (baseUrl && baseUrl.fromHost !== baseUrl.toHost) {
+        await recordAudit(tx, {
+          ...auditContext(actor),
+          action: CREDENTIAL_AUDIT_ACTIONS.baseUrlChange,
+          targetId: row.id,
+          credentialId: row.id,
+          details: { name: row.name, fromHost: baseUrl.fromHost, toHost: baseUrl.toHost, from: baseUrl.from, to: baseUrl.to },
+        });
+      }
       return row;
     }),
   );
 }
 
-/** Puts a new value (or a new file) into an existing credential: same id and name, version + 1. */
+const STALE_FORM_MESSAGE = 'The form did not say which version it replaces; reload the page and try again';
+
+/**
+ * Puts a new value (or a new file) into an existing credential: same id and name, version + 1. The caller
+ * names the version it replaces; anything but the current version changes nothing.
+ */
 export async function replaceCredentialSecret(
   actor: CredentialActor,
   id: string,
   input: ReplaceCredentialSecretInput,
 ): Promise<CredentialView> {
-  requireManager(actor, 'Only owners and admins can replace credential values');
+  requirePermission(actor, 'credential.replace');
   const current = await findOwnCredential(prisma, actor, id, credentialViewSelect);
+  requirePermission(actor, 'credential.replace', current);
   if (!isManualType(current.type)) {
     throw new CredentialValidationError({}, 'Reconnect OAuth credentials instead of replacing their tokens');
+  }
+  const expectedVersion = input.expectedVersion;
+  if (typeof expectedVersion !== 'number' || !Number.isSafeInteger(expectedVersion) || expectedVersion < 1) {
+    throw new CredentialValidationError({}, STALE_FORM_MESSAGE);
   }
   const specs = fieldSpecsFor(current.service, current.type);
   if (!specs.ok) throw new CredentialValidationError(specs.errors);
@@ -433,22 +620,22 @@ export async function replaceCredentialSecret(
   const secrets: Record<string, Buffer | string> = file ? { [FILE_FIELD]: file.bytes } : { ...fields!.values };
 
   return prisma.$transaction(async (tx) => {
+    const settings = fields
+      ? applySettingsPatch(await lockSettings(tx, actor, current.id), { fields: nonSecretValues(specs.value, fields.values) })
+      : null;
     const updated = await tx.credential.updateManyAndReturn({
-      where: {
-        id: current.id,
-        organizationId: actor.organizationId,
-        ...(input.expectedVersion !== undefined ? { version: input.expectedVersion } : {}),
-      },
+      where: { id: current.id, organizationId: actor.organizationId, version: expectedVersion },
       data: {
         version: { increment: 1 },
         ...(fields ? { username: fields.username } : {}),
+        ...(settings ? { settings: settingsColumn(settings) } : {}),
         ...(file ? fileColumns(file) : {}),
       },
       select: credentialViewSelect,
     });
     const row = updated[0];
     if (!row) {
-      if (input.expectedVersion !== undefined && (await tx.credential.count({ where: { id: current.id, organizationId: actor.organizationId } }))) {
+      if (await tx.credential.count({ where: { id: current.id, organizationId: actor.organizationId } })) {
         throw new CredentialConflictError('Someone else changed this credential meanwhile; reload and try again');
       }
       throw new CredentialNotFoundError();
@@ -478,8 +665,9 @@ export async function deleteCredential(
   id: string,
   input: { confirmName: unknown },
 ): Promise<{ id: string; name: string }> {
-  requireManager(actor, 'Only owners and admins can delete credentials');
-  const current = await findOwnCredential(prisma, actor, id, { id: true, name: true, service: true, type: true });
+  requirePermission(actor, 'credential.delete');
+  const current = await findOwnCredential(prisma, actor, id, { id: true, name: true, service: true, type: true, createdById: true });
+  requirePermission(actor, 'credential.delete', current);
   const parsed = deleteCredentialSchema.safeParse(input);
   if (!parsed.success || parsed.data.confirmName !== current.name) {
     throw new CredentialValidationError(
@@ -520,7 +708,7 @@ export async function revealCredentialSecret(
   id: string,
   input: { reauthenticatedAt: Date | null },
 ): Promise<RevealedCredential> {
-  requireManager(actor, 'Only owners and admins can reveal credential values');
+  requirePermission(actor, 'credential.reveal');
   const current = await findOwnCredential(prisma, actor, id, {
     id: true,
     name: true,

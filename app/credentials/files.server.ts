@@ -14,6 +14,7 @@ import {
   CredentialTooLargeError,
   CredentialValidationError,
 } from '~/credentials/errors';
+import { assertFormRequest, assertStorableFields } from '~/utils/http.server';
 
 export const FILE_KINDS = ['gcp_service_account', 'pem', 'pkcs12', 'json', 'text', 'binary'] as const;
 export type FileKind = (typeof FILE_KINDS)[number];
@@ -237,6 +238,8 @@ export async function parseCredentialUpload(
   request: Request,
   { maxBytes = getEnv().UPLOAD_MAX_BYTES, fileField = FILE_FIELD }: { maxBytes?: number; fileField?: string } = {},
 ): Promise<ParsedCredentialUpload> {
+  // The same refusals as every other form (405 for a wrong method, 415 for JSON or no Content-Type).
+  assertFormRequest(request);
   const contentType = request.headers.get('content-type') ?? '';
   if (!/^multipart\/form-data;/i.test(contentType)) {
     throw new CredentialValidationError({}, 'Send the form as multipart/form-data');
@@ -274,6 +277,7 @@ export async function parseCredentialUpload(
     }
     throw new CredentialValidationError({}, 'The upload could not be read; try again');
   }
+  assertStorableFields(form);
 
   const fields: Record<string, string> = {};
   let upload: File | null = null;

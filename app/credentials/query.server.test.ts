@@ -10,6 +10,7 @@ import {
   listCredentials,
   SEARCH_COUNT_CAP,
 } from './query.server';
+import { statusNow } from './status';
 import { DEFAULT_TABLE_STATE, type TableState } from './table-state';
 
 const state = (overrides: Partial<TableState> = {}): TableState => ({ ...DEFAULT_TABLE_STATE, ...overrides });
@@ -20,6 +21,7 @@ interface Seed {
   type?: CredentialType;
   status?: CredentialStatus;
   statusReason?: string | null;
+  statusCause?: string | null;
   lastUsedAt?: Date | null;
   expiresAt?: Date | null;
   createdById?: string | null;
@@ -39,6 +41,7 @@ async function insert(organizationId: string, seeds: Seed[]) {
     type: s.type ?? 'api_key',
     status: s.status ?? 'active',
     statusReason: s.statusReason ?? null,
+    statusCause: s.statusCause ?? null,
     lastUsedAt: s.lastUsedAt ?? null,
     expiresAt: s.expiresAt ?? null,
     createdById: s.createdById ?? null,
@@ -49,6 +52,7 @@ async function insert(organizationId: string, seeds: Seed[]) {
 }
 
 const names = (result: { rows: { name: string }[] }) => result.rows.map((r) => r.name).sort();
+const DAY = 24 * 60 * 60_000;
 
 describe('listCredentials: filters, search and counts', () => {
   let orgId: string;
@@ -67,7 +71,7 @@ describe('listCredentials: filters, search and counts', () => {
       { name: 'ci:deploy', service: 'github', type: 'oauth', status: 'disconnected', statusReason: 'Disconnected: revoked' },
       { name: 'ci:release', service: 'github', type: 'oauth', status: 'needs_attention', statusReason: 'Reconnect required: token revoked' },
       { name: 'db-login', service: 'postgresql', type: 'password', status: 'expired', statusReason: 'Expired' },
-      { name: 'gcp-sa', service: 'gcp', type: 'file', status: 'needs_attention', statusReason: 'Expires in 3 days' },
+      { name: 'gcp-sa', service: 'gcp', type: 'file', status: 'expiring', statusCause: 'expiring_soon', expiresAt: new Date(Date.now() + 3 * DAY) },
       { name: 'percent-100%-ready', service: 'stripe' },
       { name: 'percent-100x-ready', service: 'stripe' },
       { name: 'under_score', service: 'stripe' },
@@ -96,7 +100,7 @@ describe('listCredentials: filters, search and counts', () => {
   });
 
   it('filters by several types and statuses at once', async () => {
-    const result = await listCredentials(orgId, state({ type: ['oauth', 'file'], status: ['needs_attention'] }));
+    const result = await listCredentials(orgId, state({ type: ['oauth', 'file'], status: ['needs_attention', 'expiring'] }));
     expect(names(result)).toEqual(['ci:release', 'gcp-sa']);
     expect(result.total).toBe(2);
   });
@@ -151,8 +155,8 @@ describe('listCredentials: filters, search and counts', () => {
   it('counts chips and the summary for the whole organization', async () => {
     const result = await listCredentials(orgId, state());
     expect(result.counts.byType).toEqual({ oauth: 2, api_key: 7, password: 1, file: 1 });
-    expect(result.counts.byStatus).toEqual({ active: 7, expired: 1, needs_attention: 2, disconnected: 1 });
-    expect(result.summary).toEqual({ needsAttention: 2, expired: 1 });
+    expect(result.counts.byStatus).toEqual({ active: 7, expiring: 1, expired: 1, needs_attention: 1, disconnected: 1 });
+    expect(result.summary).toEqual({ needsAttention: 1, expiring: 1, expired: 1 });
     expect(result.countsExact).toBe(true);
     expect(result.totalExact).toBe(true);
   });
@@ -161,9 +165,54 @@ describe('listCredentials: filters, search and counts', () => {
     const result = await listCredentials(orgId, state({ q: 'ci:', status: ['needs_attention'], type: ['oauth'] }));
     expect(result.total).toBe(1);
     expect(result.counts.byType).toEqual({ oauth: 1, api_key: 0, password: 0, file: 0 });
-    expect(result.counts.byStatus).toEqual({ active: 0, expired: 0, needs_attention: 1, disconnected: 1 });
+    expect(result.counts.byStatus).toEqual({ active: 0, expiring: 0, expired: 0, needs_attention: 1, disconnected: 1 });
     // The summary is about the whole organization, not the filtered view.
-    expect(result.summary).toEqual({ needsAttention: 2, expired: 1 });
+    expect(result.summary).toEqual({ needsAttention: 1, expiring: 1, expired: 1 });
+  });
+
+  it('reads statuses at request time: a key past its expiry is expired, one inside the window expiring, before any sweep', async () => {
+    const org = await createOrg();
+    await insert(org.id, [
+      { name: 'past', expiresAt: new Date(Date.now() - 60_000) },
+      { name: 'soon', expiresAt: new Date(Date.now() + 2 * DAY) },
+      { name: 'later', expiresAt: new Date(Date.now() + 30 * DAY) },
+      { name: 'legacy', status: 'needs_attention', statusReason: 'Expires in 2 days', expiresAt: new Date(Date.now() + 2 * DAY) },
+      { name: 'rejected', status: 'needs_attention', statusReason: 'OpenAI answered 401', statusCause: 'rejected', expiresAt: new Date(Date.now() + 2 * DAY) },
+    ]);
+    const all = await listCredentials(org.id, state());
+    expect(Object.fromEntries(all.rows.map((r) => [r.name, r.status]))).toEqual({
+      past: 'expired',
+      soon: 'expiring',
+      later: 'active',
+      legacy: 'expiring',
+      rejected: 'needs_attention',
+    });
+    // A reason written for another status is not shown under the one read now.
+    expect(all.rows.find((r) => r.name === 'legacy')!.statusReason).toBeNull();
+    expect(all.rows.find((r) => r.name === 'rejected')!.statusReason).toBe('OpenAI answered 401');
+    expect(all.counts.byStatus).toEqual({ active: 1, expiring: 2, expired: 1, needs_attention: 1, disconnected: 0 });
+    expect(all.summary).toEqual({ needsAttention: 1, expiring: 2, expired: 1 });
+    expect(names(await listCredentials(org.id, state({ status: ['expired'] })))).toEqual(['past']);
+    expect(names(await listCredentials(org.id, state({ status: ['expiring'] })))).toEqual(['legacy', 'soon']);
+    expect(names(await listCredentials(org.id, state({ q: 'e', status: ['expiring'] })))).toEqual(['legacy']);
+    expect((await listCredentials(org.id, state({ q: 'past' }))).counts.byStatus).toMatchObject({ expiring: 0, expired: 1 });
+  });
+
+  it('an OAuth credential stored active past its expiry is never shown active', async () => {
+    const org = await createOrg();
+    const [stale] = await insert(org.id, [
+      { name: 'oauth-stale', type: 'oauth', expiresAt: new Date(Date.now() - 60_000) },
+      { name: 'oauth-fresh', type: 'oauth', expiresAt: new Date(Date.now() + 60_000) },
+      { name: 'oauth-final', type: 'oauth', expiresAt: new Date(Date.now() - 60_000) },
+    ]);
+    await prisma.credentialSecret.create({ data: { credentialId: stale!.id, field: 'refresh_token', ciphertext: new Uint8Array([1]), keyVersion: 1 } });
+    const rows = (await listCredentials(org.id, state())).rows;
+    expect(Object.fromEntries(rows.map((r) => [r.name, r.status]))).toEqual({
+      'oauth-stale': 'needs_attention',
+      'oauth-fresh': 'active',
+      'oauth-final': 'expired',
+    });
+    expect((await listCredentials(org.id, state({ status: ['active'] }))).rows.map((r) => r.name)).toEqual(['oauth-fresh']);
   });
 
   it('shows a new credential in the counts as soon as its writer invalidates them', async () => {
@@ -181,18 +230,18 @@ describe('listCredentials: filters, search and counts', () => {
 describe('listCredentials: sorting and paging', () => {
   let orgId: string;
   const SAME_TIME = new Date('2026-01-01T00:00:00.000Z');
-  let seeded: { id: string; name: string; lastUsedAt: Date | null; status: CredentialStatus; expiresAt: Date | null }[];
+  let seeded: { id: string; name: string; type: CredentialType; lastUsedAt: Date | null; status: CredentialStatus; statusReason: string | null; expiresAt: Date | null }[];
 
   beforeAll(async () => {
     orgId = (await createOrg()).id;
     // 130 rows: 90 share one lastUsedAt (ties), 40 were never used; statuses and expiries repeat too.
-    const statuses: CredentialStatus[] = ['active', 'expired', 'needs_attention', 'disconnected'];
+    const statuses: CredentialStatus[] = ['active', 'expiring', 'expired', 'needs_attention', 'disconnected'];
     seeded = await insert(
       orgId,
       Array.from({ length: 130 }, (_, i) => ({
         name: `cred-${String((i * 37) % 130).padStart(3, '0')}`,
         lastUsedAt: i < 90 ? SAME_TIME : null,
-        status: statuses[i % 4],
+        status: statuses[i % 5],
         expiresAt: i % 3 === 0 ? null : SAME_TIME,
       })),
     );
@@ -243,11 +292,13 @@ describe('listCredentials: sorting and paging', () => {
     expect((await allPages('-lastUsed', 25)).ids).toEqual([...dated.reverse(), ...never.reverse()].map((r) => r.id));
   });
 
-  it('sorts by name (and status, then name) like the column says', async () => {
+  it('sorts by name (and by the status read now, mildest first, then name) like the column says', async () => {
     const byName = [...seeded].sort((a, b) => (a.name < b.name ? -1 : 1));
     expect((await allPages('name', 50)).ids).toEqual(byName.map((r) => r.id));
-    const rank = { active: 0, expired: 1, needs_attention: 2, disconnected: 3 };
-    const byStatus = [...byName].sort((a, b) => rank[a.status] - rank[b.status]);
+    const rank = { active: 0, expiring: 1, expired: 2, needs_attention: 3, disconnected: 4 };
+    const now = new Date();
+    const shown = (r: (typeof seeded)[number]) => statusNow(r, { now, warningWindowDays: 7 }).status;
+    const byStatus = [...byName].sort((a, b) => rank[shown(a)] - rank[shown(b)]);
     expect((await allPages('status', 50)).ids).toEqual(byStatus.map((r) => r.id));
     expect((await allPages('-status', 50)).ids).toEqual([...byStatus].reverse().map((r) => r.id));
   });
@@ -335,7 +386,7 @@ describe('the query builder', () => {
   it.each([
     ['name', 'c."name" ASC, c."id" ASC'],
     ['-name', 'c."name" DESC, c."id" DESC'],
-    ['status', 'c."status" ASC, c."name" ASC, c."id" ASC'],
+    ['status', `array_position(ARRAY['active', 'expiring', 'expired', 'needs_attention', 'disconnected']::text[], (CASE`],
     ['lastUsed', 'c."lastUsedAt" ASC NULLS LAST, c."id" ASC'],
     ['-expires', 'c."expiresAt" DESC NULLS LAST, c."id" DESC'],
   ] as const)('orders %s with the id as the final tiebreaker', (sort, orderBy) => {

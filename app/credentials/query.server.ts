@@ -1,8 +1,9 @@
-// The credentials table's server side: filtering, sorting, paging and counting in SQL, fast at 100k rows.
+// The credentials table's server side: filtering, sorting, paging and counting in SQL by the status read now, fast at 100k rows.
 import { LRUCache } from 'lru-cache';
 import { listServices } from '~/credentials/catalog';
 import { prisma as defaultPrisma } from '~/db.server';
 import { Prisma, type PrismaClient } from '~/generated/prisma/client';
+import { organizationWindowSql, statusNowSql, statusRankSql } from './status-sql.server';
 import {
   CREDENTIAL_STATUSES,
   CREDENTIAL_TYPES,
@@ -18,7 +19,9 @@ export interface CredentialRow {
   name: string;
   service: string;
   type: CredentialTypeValue;
+  /** The status read now (statusNow), not necessarily the stored one. */
   status: CredentialStatusValue;
+  /** The stored reason while it still describes the status; null when the clock decided (say it from expiresAt). */
   statusReason: string | null;
   lastUsedAt: Date | null;
   expiresAt: Date | null;
@@ -40,7 +43,7 @@ export interface CredentialListResult {
   counts: { byType: Record<CredentialTypeValue, number>; byStatus: Record<CredentialStatusValue, number> };
   countsExact: boolean;
   /** The whole organization, regardless of filters. */
-  summary: { needsAttention: number; expired: number };
+  summary: { needsAttention: number; expiring: number; expired: number };
 }
 
 /** Above this many matches a search stops counting exactly (and says "10,000+"). */
@@ -61,19 +64,38 @@ export function servicesNamed(term: string): string[] {
     .map((service) => service.id);
 }
 
-/** The WHERE clause of a state. Every user value is a bound parameter; only fixed SQL text is inlined. */
+/** The status of each row of the organization, read at `now` with the organization's warning window. */
+export function tableStatusSql(organizationId: string, now: Date, alias = 'c'): Prisma.Sql {
+  return statusNowSql(alias, { now, warningWindowDays: organizationWindowSql(organizationId) });
+}
+
+export interface WhereOptions {
+  alias?: string;
+  /** The clock statuses are read with (one per page, so rows, counts and filters agree). */
+  now?: Date;
+  /** An already computed status column to filter on instead of computing it again. */
+  statusColumn?: Prisma.Sql;
+}
+
+/**
+ * The WHERE clause of a state. Every user value is a bound parameter; only fixed SQL text is inlined. The
+ * status filter matches the status read now, so "Expired" finds a key past its expiry that the sweep has
+ * not reached yet.
+ */
 export function buildWhere(
   organizationId: string,
   filters: Pick<TableState, 'q' | 'type' | 'status'>,
-  alias = 'c',
+  options: WhereOptions | string = {},
 ): Prisma.Sql {
+  const { alias = 'c', now = new Date(), statusColumn } = typeof options === 'string' ? { alias: options } : options;
   const col = (name: string) => Prisma.raw(`${alias}."${name}"`);
   const parts: Prisma.Sql[] = [Prisma.sql`${col('organizationId')} = ${organizationId}::uuid`];
   if (filters.type.length > 0) {
     parts.push(Prisma.sql`${col('type')} = ANY(${filters.type}::"CredentialType"[])`);
   }
   if (filters.status.length > 0) {
-    parts.push(Prisma.sql`${col('status')} = ANY(${filters.status}::"CredentialStatus"[])`);
+    const status = statusColumn ?? tableStatusSql(organizationId, now, alias);
+    parts.push(Prisma.sql`${status} = ANY(${filters.status}::text[])`);
   }
   if (filters.q) {
     const pattern = `%${escapeLike(filters.q)}%`;
@@ -94,7 +116,7 @@ const NULLABLE_SORT_COLUMNS = { lastUsed: 'lastUsedAt', expires: 'expiresAt' } a
  * nullable columns put their NULLs (never used, never expires) last in both directions. Each order is
  * the exact reverse of its opposite, so one index (organizationId, column…, id) serves both directions.
  */
-export function buildOrderBy(sort: TableState['sort'], alias = 'c'): Prisma.Sql {
+export function buildOrderBy(sort: TableState['sort'], alias = 'c', status: Prisma.Sql = Prisma.raw(`${alias}."status"::text`)): Prisma.Sql {
   const { key, descending } = parseSort(sort);
   const dir = descending ? 'DESC' : 'ASC';
   const a = alias;
@@ -102,17 +124,24 @@ export function buildOrderBy(sort: TableState['sort'], alias = 'c'): Prisma.Sql 
     case 'name':
       return Prisma.raw(`${a}."name" ${dir}, ${a}."id" ${dir}`);
     case 'status':
-      return Prisma.raw(`${a}."status" ${dir}, ${a}."name" ${dir}, ${a}."id" ${dir}`);
+      // By the status read now, mildest first (STATUS_ORDER), then by name.
+      return Prisma.sql`${statusRankSql(status)} ${Prisma.raw(dir)}, ${Prisma.raw(`${a}."name" ${dir}, ${a}."id" ${dir}`)}`;
     case 'lastUsed':
     case 'expires':
       return Prisma.raw(`${a}."${NULLABLE_SORT_COLUMNS[key]}" ${dir} NULLS LAST, ${a}."id" ${dir}`);
   }
 }
 
+/** The page's columns; `sn` is the row's status read now (a lateral of tableStatusSql). */
 const ROW_COLUMNS = Prisma.raw(
-  `c."id", c."name", c."service", c."type"::text AS "type", c."status"::text AS "status", c."statusReason",
+  `c."id", c."name", c."service", c."type"::text AS "type", sn."status" AS "status",
+   CASE WHEN sn."status" = c."status"::text THEN c."statusReason" END AS "statusReason",
    c."lastUsedAt", c."expiresAt", c."createdAt", u."name" AS "createdByName"`,
 );
+
+function statusLateral(organizationId: string, now: Date): Prisma.Sql {
+  return Prisma.sql`CROSS JOIN LATERAL (SELECT ${tableStatusSql(organizationId, now)} AS "status") AS sn`;
+}
 
 /** Restricts a nullable-column sort to its dated rows or to its NULL rows (see listCredentials). */
 export type NullsPart = { column: 'lastUsedAt' | 'expiresAt'; part: 'dated' | 'null' };
@@ -128,9 +157,11 @@ export function buildRowsQuery(
     offset: (state.page - 1) * state.size,
     limit: state.size,
   },
+  now: Date = new Date(),
 ): Prisma.Sql {
-  let where = buildWhere(organizationId, state);
-  let order = buildOrderBy(state.sort);
+  let where = buildWhere(organizationId, state, { now });
+  const statusSorted = parseSort(state.sort).key === 'status';
+  let order = buildOrderBy(state.sort, 'c', tableStatusSql(organizationId, now));
   if (window.nulls) {
     const { column, part } = window.nulls;
     const dir = parseSort(state.sort).descending ? 'DESC' : 'ASC';
@@ -140,26 +171,29 @@ export function buildRowsQuery(
     order = Prisma.raw(part === 'null' ? `c."id" ${dir}` : `c."${column}" ${dir}, c."id" ${dir}`);
   }
   const pageIds = Prisma.sql`
-      SELECT c."id" FROM "Credential" c
+      SELECT c."id"${statusSorted ? Prisma.sql`, row_number() OVER (ORDER BY ${order}) AS "position"` : Prisma.empty} FROM "Credential" c
       WHERE ${where}
       ORDER BY ${order}
       LIMIT ${window.limit} OFFSET ${window.offset}`;
+  // Sorting by status ranks the status read now: the outer query keeps the inner order by position instead
+  // of evaluating it again.
   return Prisma.sql`
     SELECT ${ROW_COLUMNS}
     FROM (${pageIds}) AS page
     JOIN "Credential" c ON c."id" = page."id"
+    ${statusLateral(organizationId, now)}
     LEFT JOIN "User" u ON u."id" = c."createdById"
-    ORDER BY ${order}`;
+    ORDER BY ${statusSorted ? Prisma.sql`page."position"` : order}`;
 }
 
 /** How many rows matching the filters have a value in a nullable sort column. */
-export function buildDatedCountQuery(organizationId: string, state: TableState, column: NullsPart['column']): Prisma.Sql {
+export function buildDatedCountQuery(organizationId: string, state: TableState, column: NullsPart['column'], now: Date = new Date()): Prisma.Sql {
   // The ORDER BY changes nothing in the count; it steers the planner to an index-only scan of
   // (organizationId, column, id), measured at about half the time of the sequential scan it picks otherwise.
   return Prisma.sql`
     SELECT count(*)::int AS "n" FROM (
       SELECT 1 FROM "Credential" c
-      WHERE ${buildWhere(organizationId, state)} AND ${Prisma.raw(`c."${column}" IS NOT NULL`)}
+      WHERE ${buildWhere(organizationId, state, { now })} AND ${Prisma.raw(`c."${column}" IS NOT NULL`)}
       ORDER BY ${Prisma.raw(`c."${column}", c."id"`)}
     ) AS dated`;
 }
@@ -170,17 +204,17 @@ export function buildDatedCountQuery(organizationId: string, state: TableState, 
  * at least one row, carrying `matrix` and `matched`; the page's columns are NULL when it has no rows.
  * When `matched` reaches `cap` the matches were cut short and the page must not be used.
  */
-export function buildSearchQuery(organizationId: string, state: TableState, cap: number): Prisma.Sql {
-  const search = buildWhere(organizationId, { q: state.q, type: [], status: [] });
-  const filters = buildWhere(organizationId, { q: '', type: state.type, status: state.status });
-  const order = buildOrderBy(state.sort);
+export function buildSearchQuery(organizationId: string, state: TableState, cap: number, now: Date = new Date()): Prisma.Sql {
+  const search = buildWhere(organizationId, { q: state.q, type: [], status: [] }, { now });
+  const filters = buildWhere(organizationId, { q: '', type: state.type, status: state.status }, { now, statusColumn: Prisma.raw('c."statusNow"') });
+  const order = buildOrderBy(state.sort, 'c', Prisma.raw('c."statusNow"'));
   return Prisma.sql`
     WITH matches AS MATERIALIZED (
-      SELECT c."id", c."organizationId", c."type", c."status", c."name", c."lastUsedAt", c."expiresAt"
+      SELECT c."id", c."organizationId", c."type", ${tableStatusSql(organizationId, now)} AS "statusNow", c."name", c."lastUsedAt", c."expiresAt"
       FROM "Credential" c WHERE ${search} LIMIT ${cap}
     ),
     grouped AS (
-      SELECT c."type"::text AS "type", c."status"::text AS "status", count(*)::int AS "n" FROM matches c GROUP BY 1, 2
+      SELECT c."type"::text AS "type", c."statusNow" AS "status", count(*)::int AS "n" FROM matches c GROUP BY 1, 2
     ),
     counts AS (
       SELECT coalesce(json_agg(g), '[]'::json) AS "matrix", coalesce(sum(g."n"), 0)::int AS "matched" FROM grouped g
@@ -196,26 +230,27 @@ export function buildSearchQuery(organizationId: string, state: TableState, cap:
     LEFT JOIN (
       SELECT ${ROW_COLUMNS}, page."position"
       FROM page JOIN "Credential" c ON c."id" = page."id"
+      ${statusLateral(organizationId, now)}
       LEFT JOIN "User" u ON u."id" = c."createdById"
     ) AS r ON true
     ORDER BY r."position"`;
 }
 
-/** Counts per (type, status) of the rows matching a search, stopping after `cap` rows. */
-export function buildMatrixQuery(organizationId: string, q: string, cap: number | null): Prisma.Sql {
-  const where = buildWhere(organizationId, { q, type: [], status: [] });
+/** Counts per (type, status read now) of the rows matching a search, stopping after `cap` rows. */
+export function buildMatrixQuery(organizationId: string, q: string, cap: number | null, now: Date = new Date()): Prisma.Sql {
+  const where = buildWhere(organizationId, { q, type: [], status: [] }, { now });
   const limit = cap === null ? Prisma.empty : Prisma.sql`LIMIT ${cap}`;
   return Prisma.sql`
-    SELECT m."type"::text AS "type", m."status"::text AS "status", count(*)::int AS "n"
-    FROM (SELECT c."type", c."status" FROM "Credential" c WHERE ${where} ${limit}) AS m
+    SELECT m."type"::text AS "type", m."status" AS "status", count(*)::int AS "n"
+    FROM (SELECT c."type", ${tableStatusSql(organizationId, now)} AS "status" FROM "Credential" c WHERE ${where} ${limit}) AS m
     GROUP BY 1, 2`;
 }
 
 /** How many rows match every filter, stopping after `cap` rows. */
-export function buildCappedCountQuery(organizationId: string, state: TableState, cap: number): Prisma.Sql {
+export function buildCappedCountQuery(organizationId: string, state: TableState, cap: number, now: Date = new Date()): Prisma.Sql {
   return Prisma.sql`
     SELECT count(*)::int AS "n"
-    FROM (SELECT 1 FROM "Credential" c WHERE ${buildWhere(organizationId, state)} LIMIT ${cap}) AS m`;
+    FROM (SELECT 1 FROM "Credential" c WHERE ${buildWhere(organizationId, state, { now })} LIMIT ${cap}) AS m`;
 }
 
 type SearchRow = { [K in keyof CredentialRow]: CredentialRow[K] | null } & {
@@ -287,10 +322,10 @@ export function invalidateCredentialCounts(organizationId: string): void {
 
 type Db = Pick<PrismaClient, '$queryRaw'>;
 
-async function organizationMatrix(db: Db, organizationId: string): Promise<Matrix> {
+async function organizationMatrix(db: Db, organizationId: string, now: Date): Promise<Matrix> {
   const cached = organizationMatrixCache.get(organizationId);
   if (cached) return cached;
-  const rows = await db.$queryRaw<MatrixRow[]>(buildMatrixQuery(organizationId, '', null));
+  const rows = await db.$queryRaw<MatrixRow[]>(buildMatrixQuery(organizationId, '', null, now));
   const { matrix } = toMatrix(rows);
   organizationMatrixCache.set(organizationId, matrix);
   return matrix;
@@ -302,30 +337,31 @@ async function organizationMatrix(db: Db, organizationId: string): Promise<Matri
  * NULLS LAST. The split is exact: the NULL part's offset comes from what the dated part returned, or
  * from a count only when the page lies entirely among the NULL rows.
  */
-async function fetchRows(db: Db, organizationId: string, state: TableState): Promise<CredentialRow[]> {
+async function fetchRows(db: Db, organizationId: string, state: TableState, now: Date): Promise<CredentialRow[]> {
   const offset = (state.page - 1) * state.size;
   const { key, descending } = parseSort(state.sort);
   if (!descending || (key !== 'lastUsed' && key !== 'expires')) {
     return db.$queryRaw<CredentialRow[]>(
-      buildRowsQuery(organizationId, state),
+      buildRowsQuery(organizationId, state, { offset, limit: state.size }, now),
     );
   }
   const column = NULLABLE_SORT_COLUMNS[key];
   const dated = await db.$queryRaw<CredentialRow[]>(
-    buildRowsQuery(organizationId, state, { offset, limit: state.size, nulls: { column, part: 'dated' } }),
+    buildRowsQuery(organizationId, state, { offset, limit: state.size, nulls: { column, part: 'dated' } }, now),
   );
   if (dated.length === state.size) return dated;
   let nullOffset = 0;
   if (dated.length === 0) {
-    const [row] = await db.$queryRaw<{ n: number }[]>(buildDatedCountQuery(organizationId, state, column));
+    const [row] = await db.$queryRaw<{ n: number }[]>(buildDatedCountQuery(organizationId, state, column, now));
     nullOffset = Math.max(0, offset - (row?.n ?? 0));
   }
   const nulls = await db.$queryRaw<CredentialRow[]>(
-    buildRowsQuery(organizationId, state, {
-      offset: nullOffset,
-      limit: state.size - dated.length,
-      nulls: { column, part: 'null' },
-    }),
+    buildRowsQuery(
+      organizationId,
+      state,
+      { offset: nullOffset, limit: state.size - dated.length, nulls: { column, part: 'null' } },
+      now,
+    ),
   );
   return [...dated, ...nulls];
 }
@@ -338,8 +374,9 @@ export async function listCredentials(
   organizationId: string,
   state: TableState,
   db: Db = defaultPrisma,
+  now: Date = new Date(),
 ): Promise<CredentialListResult> {
-  const orgMatrixPromise = organizationMatrix(db, organizationId);
+  const orgMatrixPromise = organizationMatrix(db, organizationId, now);
   // Awaited below; this only keeps an early failure from being reported as unhandled meanwhile.
   orgMatrixPromise.catch(() => {});
 
@@ -350,7 +387,7 @@ export async function listCredentials(
   let countsExact = true;
 
   if (!state.q) {
-    const rowsPromise = fetchRows(db, organizationId, state);
+    const rowsPromise = fetchRows(db, organizationId, state, now);
     rowsPromise.catch(() => {});
     const derived = countsFromMatrix(await orgMatrixPromise, state);
     total = derived.total;
@@ -358,7 +395,7 @@ export async function listCredentials(
     rows = await rowsPromise;
   } else {
     // A search looks at most SEARCH_COUNT_CAP matches (+1 to know there are more): cheap on every keystroke.
-    const result = await db.$queryRaw<SearchRow[]>(buildSearchQuery(organizationId, state, SEARCH_COUNT_CAP + 1));
+    const result = await db.$queryRaw<SearchRow[]>(buildSearchQuery(organizationId, state, SEARCH_COUNT_CAP + 1, now));
     const head = result[0];
     const matrixRows: MatrixRow[] = typeof head?.matrix === 'string' ? JSON.parse(head.matrix) : (head?.matrix ?? []);
     const { matrix, sum } = toMatrix(matrixRows);
@@ -370,11 +407,11 @@ export async function listCredentials(
     } else {
       // Many matches: they are dense, so walking the sort index fills a page quickly.
       countsExact = false;
-      const rowsPromise = fetchRows(db, organizationId, state);
+      const rowsPromise = fetchRows(db, organizationId, state, now);
       rowsPromise.catch(() => {});
       // The current page must stay reachable even past the cap, so count at least up to it.
       const cap = Math.max(SEARCH_COUNT_CAP, state.page * state.size) + 1;
-      const [row] = await db.$queryRaw<{ n: number }[]>(buildCappedCountQuery(organizationId, state, cap));
+      const [row] = await db.$queryRaw<{ n: number }[]>(buildCappedCountQuery(organizationId, state, cap, now));
       const n = row?.n ?? 0;
       totalExact = n < cap;
       total = totalExact ? n : cap - 1;
@@ -394,6 +431,7 @@ export async function listCredentials(
     countsExact,
     summary: {
       needsAttention: countsFromMatrix(orgMatrix, { type: [], status: ['needs_attention'] }).total,
+      expiring: countsFromMatrix(orgMatrix, { type: [], status: ['expiring'] }).total,
       expired: countsFromMatrix(orgMatrix, { type: [], status: ['expired'] }).total,
     },
   };

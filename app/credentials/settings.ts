@@ -39,6 +39,8 @@ export const credentialSettingsSchema = z
     /** Pasted OAuth tokens: how the client authenticates at the token URL, and where to revoke. */
     clientAuth: z.enum(['basic', 'post']).optional(),
     revocationUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** OAuth tokens a person pasted (no sign-in here, so the account is known only from a userinfo endpoint); gone after a Reconnect. */
+    oauthSource: z.literal('pasted').optional(),
   })
   .loose();
 export type CredentialSettings = z.infer<typeof credentialSettingsSchema>;

@@ -22,7 +22,9 @@ export function statusNowSql(alias: string, clock: StatusClockSql): Prisma.Sql {
   const col = (name: string) => Prisma.raw(`${alias}."${name}"`);
   const now = Prisma.sql`${clock.now}::timestamp`;
   const windowDays = typeof clock.warningWindowDays === 'number' ? Prisma.sql`${clock.warningWindowDays}::int` : clock.warningWindowDays;
-  const expiryDecides = Prisma.sql`(${col('status')} IN ('active', 'expiring', 'expired')
+  const expiryDecides = Prisma.sql`(${col('status')} IN ('active', 'expiring')
+      OR (${col('status')} = 'expired' AND (${col('statusCause')} IS NOT DISTINCT FROM 'expired' OR ${col('expiresAt')} IS NOT NULL
+        OR coalesce(${col('statusReason')}, '') LIKE 'Expired %'))
       OR (${col('status')} = 'needs_attention' AND ${col('statusCause')} IS NULL AND coalesce(${col('statusReason')}, '') LIKE 'Expires %'))`;
   return Prisma.sql`(CASE
     WHEN ${col('status')} = 'disconnected' THEN 'disconnected'

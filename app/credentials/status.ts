@@ -139,9 +139,13 @@ function readStatusValue(row: StoredStatus, clock: { now: Date; warningWindowDay
   return 'active';
 }
 
-/** API keys, passwords, files: whether the expiry alone decides the status (nothing a person must act on). */
+/**
+ * API keys, passwords, files: whether the expiry alone decides the status. Not for what a person must act
+ * on (rejected …), nor for an "expired" that neither the sweep wrote nor an expiry explains.
+ */
 function expiryDecides(row: StoredStatus): boolean {
-  if (row.status === 'active' || row.status === 'expiring' || row.status === 'expired') return true;
+  if (row.status === 'active' || row.status === 'expiring') return true;
+  if (row.status === 'expired') return row.statusCause === 'expired' || row.expiresAt !== null || (row.statusReason ?? '').startsWith('Expired ');
   return row.status === 'needs_attention' && row.statusCause == null && isLegacyExpiryWarning(row.statusReason);
 }
 

@@ -1,8 +1,10 @@
 // The credentials table's state as it lives in the URL (?q=&type=&status=&sort=&page=&size=), parsed leniently.
 import { z } from 'zod';
+import { CREDENTIAL_STATUSES, type CredentialStatusValue } from './status';
 
 export const CREDENTIAL_TYPES = ['oauth', 'api_key', 'password', 'file'] as const;
-export const CREDENTIAL_STATUSES = ['active', 'expired', 'needs_attention', 'disconnected'] as const;
+// The status chips and ?status= filter use the one vocabulary (./status.ts), in its order.
+export { CREDENTIAL_STATUSES, type CredentialStatusValue };
 export const SORTS = [
   'name',
   '-name',
@@ -16,13 +18,12 @@ export const SORTS = [
 export const PAGE_SIZES = [25, 50, 100] as const;
 
 export type CredentialTypeValue = (typeof CREDENTIAL_TYPES)[number];
-export type CredentialStatusValue = (typeof CREDENTIAL_STATUSES)[number];
 export type TableSort = (typeof SORTS)[number];
 export type PageSize = (typeof PAGE_SIZES)[number];
 export type SortKey = 'name' | 'status' | 'lastUsed' | 'expires';
 
 export interface TableState {
-  /** Search term (trimmed, at most MAX_QUERY_LENGTH characters); '' means no search. */
+  /** Search term (control characters as spaces, trimmed, at most MAX_QUERY_LENGTH characters); '' means no search. */
   q: string;
   type: CredentialTypeValue[];
   status: CredentialStatusValue[];
@@ -44,11 +45,15 @@ export const DEFAULT_TABLE_STATE: Readonly<TableState> = Object.freeze({
   size: 50,
 });
 
+/** C0 and C1 control characters and DEL. */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]+/g;
+
 // Each field falls back to its default on bad input instead of failing the whole parse:
 // a hand-edited or stale link should still show the table.
 const qSchema = z
   .string()
-  .transform((s) => s.trim().slice(0, MAX_QUERY_LENGTH))
+  // Control characters (NUL, which PostgreSQL cannot compare, tabs, newlines from a paste) match no name: spaces instead.
+  .transform((s) => s.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, MAX_QUERY_LENGTH))
   .catch(DEFAULT_TABLE_STATE.q);
 
 const sortSchema = z.enum(SORTS).catch(DEFAULT_TABLE_STATE.sort);

@@ -3,6 +3,7 @@ import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { registerStatefulModule } from '~/cluster/stateful-modules.server';
 
 export interface ResolvedAddress {
   address: string;
@@ -23,6 +24,7 @@ let resolver: Resolver = systemResolver;
 const DNS_CACHE_TTL_MS = 5_000;
 const DNS_CACHE_MAX = 1_000;
 const dnsCache = new Map<string, { expires: number; answer: Promise<ResolvedAddress[]> }>();
+registerStatefulModule('egress/dns-cache', import.meta.url);
 
 function resolveCached(hostname: string): Promise<ResolvedAddress[]> {
   const now = Date.now();
@@ -114,7 +116,7 @@ function checkedLookup(allowPrivate: boolean) {
         }
         // Any private answer refuses the name: mixing one in is the DNS-rebinding trick.
         if (!allowPrivate && wanted.some((a) => isPrivateAddress(a.address))) {
-          return callback(new EgressRefusedError(`${hostname} resolves to a private or loopback address`), '');
+          return callback(new EgressRefusedError(`${hostname} resolves to a private address (loopback, private network or link-local)`), '');
         }
         if (options.all) return callback(null, wanted);
         callback(null, wanted[0]!.address, wanted[0]!.family);
@@ -140,7 +142,7 @@ const permissiveAgents = agents(true);
 export function egressAgentFor(url: URL, allowPrivate: boolean): http.Agent {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (!allowPrivate && net.isIP(host) && isPrivateAddress(host)) {
-    throw new EgressRefusedError(`${host} is a private or loopback address`);
+    throw new EgressRefusedError(`${host} is a private address (loopback, private network or link-local)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EgressRefusedError('Only http and https upstreams are allowed');
   const pool = allowPrivate ? permissiveAgents : strictAgents;
@@ -163,6 +165,30 @@ export async function assertUrlAllowed(url: URL, allowPrivate: boolean): Promise
     return;
   }
   if (addresses.some((a) => isPrivateAddress(a.address))) {
-    throw new EgressRefusedError(`${host} resolves to a private or loopback address`);
+    throw new EgressRefusedError(`${host} resolves to a private address (loopback, private network or link-local)`);
+  }
+}
+
+/** Where the Network setting lives, for messages that tell a person how to allow a private address. */
+export const NETWORK_SETTING = 'Settings → Network';
+
+/**
+ * Why a URL may not be saved (a field error naming the Network setting), or null when it may. For OAuth app
+ * endpoints, pasted token URLs and webhooks: the same judgement the request gets when it is sent.
+ */
+export async function urlRefusal(url: string, allowPrivate: boolean): Promise<string | null> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return 'Enter a full http(s) URL';
+  }
+  try {
+    await assertUrlAllowed(parsed, allowPrivate);
+    return null;
+  } catch (error) {
+    if (!(error instanceof EgressRefusedError)) throw error;
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'Enter a full http(s) URL';
+    return `${error.message}. Latchkey connects to private addresses only when an owner allows private hosts in ${NETWORK_SETTING}.`;
   }
 }

@@ -1,4 +1,4 @@
-// Builds the Express app around a request handler: ids, logging, size limits, security headers, Origin check, /healthz.
+// Builds the Express app around a request handler: ids, logging, unreadable URLs, size limits, security headers, Origin check, /healthz.
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { logger as baseLogger } from '~/logger.server';
@@ -6,8 +6,9 @@ import type { FastProxy } from '~/api/proxy.server';
 import { bodyLimit } from './body-limit.server';
 import { sendHttpError } from './error-page.server';
 import { mountFastPath } from './fast-path.server';
+import { rejectMalformedUrl } from './malformed-url.server';
 import { originCheck } from './origin-check.server';
-import { requestId, requestLogger } from './request-id.server';
+import { requestId, requestLogger, staticAssets } from './request-id.server';
 import { cspNonce, securityHeaders } from './security-headers.server';
 
 declare module '@remix-run/node' {
@@ -44,6 +45,14 @@ async function selectOne(): Promise<void> {
   await prisma.$queryRaw`SELECT 1`;
 }
 
+/** The 4xx status an Express-style error carries (`status` or `statusCode`), or null. */
+function clientErrorStatus(error: unknown): number | null {
+  if (!error || typeof error !== 'object') return null;
+  const { status, statusCode } = error as { status?: unknown; statusCode?: unknown };
+  const value = typeof status === 'number' ? status : statusCode;
+  return typeof value === 'number' && value >= 400 && value < 500 ? value : null;
+}
+
 export function createApp(options: CreateAppOptions): express.Express {
   const logger = options.logger ?? baseLogger;
   const checkHealth = options.checkHealth ?? selectOne;
@@ -54,6 +63,7 @@ export function createApp(options: CreateAppOptions): express.Express {
   // Keep everything before bodyLimit synchronous: it must see the body's first chunk arrive.
   app.use(requestId());
   app.use(requestLogger(logger));
+  app.use(rejectMalformedUrl());
   if (options.api) app.use('/api/v1', options.api);
   app.use(bodyLimit({ formMaxBytes: options.formMaxBytes, uploadMaxBytes: options.uploadMaxBytes }));
   app.use(cspNonce());
@@ -69,12 +79,20 @@ export function createApp(options: CreateAppOptions): express.Express {
     }
   });
 
-  for (const assets of options.assets ?? []) app.use(assets);
+  for (const assets of options.assets ?? []) app.use(staticAssets(assets));
   app.use(originCheck({ publicUrl: options.publicUrl }));
   if (options.adminQueues) app.use('/admin/queues', options.adminQueues);
   app.all('*', options.handler);
 
   const onError: ErrorRequestHandler = (error, req, res, _next) => {
+    // Express and its middleware mark errors the client caused (a parameter that does not decode, a body
+    // parser's complaint) with a 4xx status: those are answered as such, never as our failure.
+    const status = clientErrorStatus(error);
+    if (status) {
+      logger.warn({ err: error, requestId: req.id }, 'request refused');
+      sendHttpError(req, res, status, 'Request refused', 'Latchkey could not read this request. Check the address or form and try again.');
+      return;
+    }
     logger.error({ err: error, requestId: req.id }, 'unhandled request error');
     sendHttpError(req, res, 500, 'Something went wrong', `Latchkey could not finish this request (id ${String(req.id)}).`);
   };

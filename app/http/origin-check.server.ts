@@ -1,8 +1,9 @@
-// Blocks cross-site form posts: every state-changing browser request must come from our own origin.
+// Blocks cross-site form posts: every state-changing browser request must come from PUBLIC_URL's origin.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { sendHttpError } from './error-page.server';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
+const LOOPBACK_HOSTNAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 function parseUrl(value: string | undefined): URL | undefined {
   if (!value || value === 'null') return undefined;
@@ -13,13 +14,30 @@ function parseUrl(value: string | undefined): URL | undefined {
   }
 }
 
-/** True when `source` (an Origin or Referer) is PUBLIC_URL's origin or the host this request was sent to. */
-export function isSameOrigin(source: string | undefined, requestHost: string | undefined, publicUrl: string): boolean {
+/**
+ * The origins a form may come from: PUBLIC_URL's, and when PUBLIC_URL is a loopback address (the default,
+ * http://localhost:$PORT) the same port under the other loopback names, since 127.0.0.1 and localhost are
+ * one machine to the person who opens either. The Host header is never consulted: it is whatever name the
+ * request was sent to, which a DNS-rebinding page or a proxy chooses, not where our pages live.
+ */
+export function allowedOrigins(publicUrl: string): Set<string> {
+  const base = new URL(publicUrl);
+  const origins = new Set([base.origin]);
+  if (LOOPBACK_HOSTNAMES.includes(base.hostname)) {
+    for (const hostname of LOOPBACK_HOSTNAMES) {
+      const alias = new URL(base.origin);
+      alias.hostname = hostname;
+      origins.add(alias.origin);
+    }
+  }
+  return origins;
+}
+
+/** True when `source` (an Origin or Referer header) is PUBLIC_URL's origin (or a loopback alias of a loopback PUBLIC_URL). */
+export function isSameOrigin(source: string | undefined, publicUrl: string): boolean {
   const url = parseUrl(source);
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return false;
-  if (url.origin === new URL(publicUrl).origin) return true;
-  // The scheme is not compared: a TLS-terminating proxy makes the request look like plain http to us.
-  return requestHost !== undefined && url.host.toLowerCase() === requestHost.toLowerCase();
+  return allowedOrigins(publicUrl).has(url.origin);
 }
 
 /** Agents call /api/* with a bearer token and no cookies; a cross-site page cannot forge that header. */
@@ -31,7 +49,13 @@ export function originCheck({ publicUrl }: { publicUrl: string }): RequestHandle
   return (req: Request, res: Response, next: NextFunction) => {
     if (SAFE_METHODS.has(req.method) || isAgentApiCall(req)) return next();
     const source = req.headers.origin ?? req.headers.referer;
-    if (isSameOrigin(source, req.headers.host, publicUrl)) return next();
+    if (isSameOrigin(source, publicUrl)) {
+      // Remix 2 repeats a CSRF check of its own that compares Origin with Host (or X-Forwarded-Host) and
+      // answers 500 when they differ, e.g. behind a proxy that rewrites Host. The Origin was just checked
+      // against PUBLIC_URL, which is the check that counts, so Remix does not see it.
+      delete req.headers.origin;
+      return next();
+    }
     // Drain the body we will not use so the client can read the answer.
     req.resume();
     sendHttpError(

@@ -1,4 +1,4 @@
-// Gives every request an id (X-Request-Id, accepted from a proxy or generated) and logs one line per request.
+// Gives every request an id (X-Request-Id, accepted from a proxy or generated) and logs one line per request (static files at debug).
 import crypto from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -16,6 +16,32 @@ export function requestId(): RequestHandler {
     res.setHeader('X-Request-Id', id);
     next();
   };
+}
+
+const STATIC_ASSET = Symbol('latchkey.staticAsset');
+
+type MaybeStatic = IncomingMessage & { [STATIC_ASSET]?: boolean };
+
+/**
+ * Wraps a static-file handler (express.static, Vite's dev middleware) so the request logger knows which
+ * requests it answered: a page load fetches dozens of scripts, styles and logos, and at info they would
+ * bury the lines that matter. The mark is cleared when the handler passes the request on.
+ */
+export function staticAssets(handler: RequestHandler): RequestHandler {
+  return (req, res, next) => {
+    (req as MaybeStatic)[STATIC_ASSET] = true;
+    handler(req, res, (error?: unknown) => {
+      (req as MaybeStatic)[STATIC_ASSET] = false;
+      next(error);
+    });
+  };
+}
+
+/** Info for what a person or agent asked for, warn for 4xx, error for 5xx; debug for static files that were served. */
+export function requestLogLevel(req: IncomingMessage, res: ServerResponse, err?: Error): 'debug' | 'info' | 'warn' | 'error' {
+  if (err || res.statusCode >= 500) return 'error';
+  if ((req as MaybeStatic)[STATIC_ASSET]) return 'debug';
+  return res.statusCode >= 400 ? 'warn' : 'info';
 }
 
 /** The path only: query strings can carry OAuth codes, states and tokens, so they are never logged. */
@@ -36,7 +62,7 @@ export function requestLogger(logger = baseLogger): RequestHandler {
       res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
       err: (err: Error) => ({ type: err.name, message: err.message }),
     },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    customLogLevel: requestLogLevel,
     customSuccessMessage: (req, res) => `${req.method} ${pathOf(req)} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${pathOf(req)} ${res.statusCode}`,
   }) as unknown as RequestHandler;

@@ -86,10 +86,10 @@ type ExpiryRow = {
 
 /**
  * API keys, passwords and files: expiring inside the organization's warning window, expired after it,
- * active again when the expiry moved away. Only statuses the expiry decides are touched, so a
- * person's or another job's needs-attention reason is never overwritten (except by "expired", which
- * is true whatever else is wrong). Rows from before the expiring status (needs attention "Expires …",
- * no cause) are converted here.
+ * active again when the expiry moved away. Only statuses the expiry decides are touched (the rules of
+ * statusNow), so a person's or another job's needs-attention reason is never overwritten (except by
+ * "expired", which is true whatever else is wrong). Rows from before the expiring status (needs attention
+ * "Expires …", no cause) are converted here.
  */
 async function sweepExpiries(now: Date, report: SweepReport) {
   let after = '00000000-0000-0000-0000-000000000000';
@@ -102,7 +102,8 @@ async function sweepExpiries(now: Date, report: SweepReport) {
           (c.status = 'active' AND c."expiresAt" <= ${now}::timestamp + make_interval(days => o."warningWindowDays"))
           OR (c.status = 'expiring' AND (c."statusCause" IS DISTINCT FROM 'expiring_soon' OR c."expiresAt" IS NULL
              OR c."expiresAt" <= ${now}::timestamp OR c."expiresAt" > ${now}::timestamp + make_interval(days => o."warningWindowDays")))
-          OR (c.status = 'expired' AND (c."statusCause" IS DISTINCT FROM 'expired' OR c."expiresAt" IS NULL OR c."expiresAt" > ${now}::timestamp))
+          OR (c.status = 'expired' AND (c."statusCause" IS DISTINCT FROM 'expired' OR c."expiresAt" IS NULL OR c."expiresAt" > ${now}::timestamp)
+             AND (c."statusCause" = 'expired' OR c."expiresAt" IS NOT NULL OR c."statusReason" LIKE 'Expired %'))
           OR (c.status = 'needs_attention' AND c."statusCause" IS NULL AND c."statusReason" LIKE 'Expires %')
           OR (c.status = 'needs_attention' AND c."expiresAt" <= ${now}::timestamp)
         )

@@ -20,15 +20,24 @@ export const REFRESH_JITTER_MS = 30_000;
 export type RefreshJobData = { credentialId: string; runAt: number; attempt: number; forExpiry: number | null };
 
 /**
- * When to refresh a token expiring at `expiresAt`: the lead time before expiry, but never more than half
- * of the remaining lifetime (a 10-second token is refreshed after ~5 s, not at once in a loop), minus a
- * jitter derived from the credential and expiry — so two processes scheduling the same expiry pick the
- * same moment and their jobs collapse into one.
+ * How long before its expiry a token is refreshed: the lead asked for, but never more than half of the
+ * token's lifetime (a 20-second token is refreshed after ~10 s, not at once, nor on every use). The one
+ * rule for the scheduled refresh (refreshTimeFor) and the refresh on an agent's use (accessTokenForUse).
+ */
+export function refreshLeadMs(lifetimeMs: number, maxLeadMs: number = REFRESH_LEAD_MS): number {
+  return Math.min(maxLeadMs, Math.max(0, lifetimeMs) / 2);
+}
+
+/**
+ * When to refresh a token expiring at `expiresAt`: refreshLeadMs before expiry (the lifetime counted
+ * from now, as a refresh is scheduled when its token arrives), minus a jitter derived from the credential
+ * and expiry — so two processes scheduling the same expiry pick the same moment and their jobs collapse
+ * into one.
  */
 export function refreshTimeFor(credentialId: string, expiresAt: Date, now: Date = new Date()): Date {
   const remaining = expiresAt.getTime() - now.getTime();
   if (remaining <= 0) return new Date(Math.floor(now.getTime() / 1000) * 1000);
-  const lead = Math.min(REFRESH_LEAD_MS, remaining / 2);
+  const lead = refreshLeadMs(remaining);
   const maxJitter = Math.min(REFRESH_JITTER_MS, lead / 5);
   const hash = crypto.createHash('sha256').update(`${credentialId}:${expiresAt.getTime()}`).digest();
   const jitter = (hash.readUInt32BE(0) / 0xffffffff) * maxJitter;

@@ -1,9 +1,11 @@
 // The refresh job: refreshes an OAuth credential before expiry, retries transient failures with backoff, never storms.
 import type { Job } from 'bullmq';
 import { systemAuditContext } from '~/audit/audit.server';
+import type { StatusCause } from '~/credentials/status';
 import { notifyStatusChange, setCredentialStatus } from '~/credentials/status.server';
 import { prisma } from '~/db.server';
 import { logger } from '~/logger.server';
+import { humanTime } from '~/oauth/errors';
 import { refreshScheduled } from '~/oauth/refresh-batch.server';
 import { isRefreshError, refreshCredential, type RefreshError, type RefreshResult } from '~/oauth/refresh.server';
 import {
@@ -34,6 +36,7 @@ export const FAILING_RETRY_MS = 10 * 60_000;
 export type RefreshJobOutcome =
   | 'refreshed'
   | 'raced'
+  | 'in_progress'
   | 'still_valid'
   | 'superseded'
   | 'gone'
@@ -42,10 +45,7 @@ export type RefreshJobOutcome =
   | 'needs_attention'
   | 'permanent';
 
-/** "2026-11-22 03:51 UTC": what a person reads in a status reason. */
-export function humanTime(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
+export { humanTime } from '~/oauth/errors';
 
 /** Exponential backoff with jitter (50–100 % of the step), never sooner than the provider's Retry-After. */
 export function retryDelayMs(attempt: number, retryAfterMs?: number, random: () => number = Math.random): number {
@@ -74,6 +74,7 @@ export async function changeStatus(
   credential: { id: string; organizationId: string },
   status: 'expired' | 'needs_attention' | 'active',
   reason: string | null,
+  cause: StatusCause | null,
   now: Date,
   extra?: { nextRefreshAt?: Date | null },
 ): Promise<boolean> {
@@ -84,6 +85,7 @@ export async function changeStatus(
       organizationId: credential.organizationId,
       status,
       reason,
+      cause,
       context: REFRESH_CONTEXT,
       now,
     });
@@ -160,7 +162,7 @@ async function afterRefreshFailure({ credentialId, runAt, attempt }: RefreshJobD
     return 'retry_scheduled';
   }
   const message = error.providerMessage || (await lastRefreshFailure(credentialId)) || 'the provider did not answer';
-  await changeStatus(fresh, 'needs_attention', failingReason(failingSince, message), now);
+  await changeStatus(fresh, 'needs_attention', failingReason(failingSince, message), 'refresh_failing', now);
   const next = new Date(now.getTime() + Math.max(FAILING_RETRY_MS, error.retryAfterMs ?? 0));
   await scheduleCredentialRefreshAt(credentialId, fresh.expiresAt, { runAt: next, attempt: attempt + 1, now });
   return 'needs_attention';
@@ -199,6 +201,7 @@ async function processRefreshJobAlone(job: Pick<Job<RefreshJobData>, 'data'>, no
       credential,
       'expired',
       `Access token expired at ${humanTime(credential.expiresAt ?? now)}; the provider issued no refresh token, so connect it again`,
+      'token_expired_no_refresh',
       now,
       { nextRefreshAt: null },
     );

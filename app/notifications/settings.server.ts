@@ -2,7 +2,8 @@
 import { recordAudit, type AuditContext } from '~/audit/audit.server';
 import { prisma } from '~/db.server';
 import type { NotificationSettingsInput } from './settings';
-import { assertPublicWebhookUrl, rotateWebhookSecret } from './webhooks.server';
+import { urlRefusal } from '~/egress/egress.server';
+import { rotateWebhookSecret } from './webhooks.server';
 
 export { NotificationSettingsSchema, type NotificationSettingsInput } from './settings';
 
@@ -34,11 +35,9 @@ export async function updateNotificationSettings(
     select: { allowPrivateHosts: true, webhookSecret: true, webhookUrl: true, warningWindowDays: true },
   });
   if (input.webhookUrl) {
-    try {
-      await assertPublicWebhookUrl(input.webhookUrl, org.allowPrivateHosts);
-    } catch (error) {
-      return { ok: false, fieldErrors: { webhookUrl: [(error as Error).message.replace(/^Webhook URL/, 'This URL')] } };
-    }
+    // The egress policy every delivery goes through, judged now so a private address is refused when saved.
+    const refusal = await urlRefusal(input.webhookUrl, org.allowPrivateHosts);
+    if (refusal) return { ok: false, fieldErrors: { webhookUrl: [refusal] } };
   }
   await prisma.$transaction(async (tx) => {
     await tx.organization.update({

@@ -1,10 +1,9 @@
 // Organization webhooks: signed JSON events for credential status changes, delivered by a queue with retries.
 import crypto from 'node:crypto';
-import dns from 'node:dns/promises';
-import net from 'node:net';
 import type { Job, Queue } from 'bullmq';
 import { STATUS_CHANGED_ACTION } from '~/credentials/status.server';
 import { prisma } from '~/db.server';
+import { egressRequest, isEgressRequestError } from '~/egress/request.server';
 import { logger } from '~/logger.server';
 import { createQueue } from '~/queue/queue.server';
 import { openSecret, sealSecret } from '~/vault/vault.server';
@@ -102,29 +101,6 @@ export async function enqueueStatusWebhook(organizationId: string, credentialId:
   );
 }
 
-const privateRanges = new net.BlockList();
-for (const [addr, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16],
-  ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4],
-] as const) privateRanges.addSubnet(addr, prefix, 'ipv4');
-for (const [addr, prefix] of [['::1', 128], ['::', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) {
-  privateRanges.addSubnet(addr, prefix, 'ipv6');
-}
-
-/** Refuses URLs that resolve to loopback, private or link-local addresses unless the organization allows them. */
-export async function assertPublicWebhookUrl(url: string, allowPrivateHosts: boolean): Promise<void> {
-  const parsed = new URL(url);
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('Webhook URL must be http(s)');
-  if (allowPrivateHosts) return;
-  const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  const addresses = net.isIP(host) ? [{ address: host, family: net.isIP(host) }] : await dns.lookup(host, { all: true });
-  for (const { address, family } of addresses) {
-    const mapped = family === 6 && address.startsWith('::ffff:') ? address.slice(7) : address;
-    const type = net.isIP(mapped) === 4 ? 'ipv4' : 'ipv6';
-    if (privateRanges.check(mapped, type)) throw new Error('Webhook URL points to a private address');
-  }
-}
-
 /** The JSON body of a status-change event: what changed, never a secret value. */
 export async function buildStatusEvent(organizationId: string, auditEventId: string) {
   const event = await prisma.auditEvent.findFirst({
@@ -164,17 +140,23 @@ export async function deliverWebhookJob(job: Job<WebhookJobData>): Promise<{ sta
     logger.warn({ organizationId }, 'webhook URL set without a signing secret; not delivering');
     return { status: 0 };
   }
-  await assertPublicWebhookUrl(org.webhookUrl, org.allowPrivateHosts);
   const body = JSON.stringify(payload);
   const signature = signWebhook(secret, body, Math.floor(Date.now() / 1000));
-  const res = await fetch(org.webhookUrl, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'User-Agent': 'Latchkey-Webhooks/1', [SIGNATURE_HEADER]: signature },
-    body,
-    redirect: 'manual',
-    signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-  });
-  await res.body?.cancel().catch(() => undefined);
-  if (res.status < 200 || res.status >= 300) throw new Error(`webhook answered HTTP ${res.status}`);
-  return { status: res.status };
+  // Through the egress policy (judged after DNS resolution, at every attempt); a redirect is not followed.
+  // Errors name neither the URL (it may carry the receiver's own secret) nor what the receiver answered.
+  let status: number;
+  try {
+    ({ status } = await egressRequest(org.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'Latchkey-Webhooks/1', [SIGNATURE_HEADER.toLowerCase()]: signature },
+      body,
+      allowPrivateHosts: org.allowPrivateHosts,
+      timeoutMs: DELIVERY_TIMEOUT_MS,
+    }));
+  } catch (error) {
+    if (isEgressRequestError(error)) throw new Error(`webhook not delivered: ${error.message}`);
+    throw error;
+  }
+  if (status < 200 || status >= 300) throw new Error(`webhook answered HTTP ${status}`);
+  return { status };
 }

@@ -5,21 +5,29 @@ import { invalidateCredentialCounts } from '~/credentials/query.server';
 import { notifyStatusChange, setCredentialStatus } from '~/credentials/status.server';
 import { prisma } from '~/db.server';
 import { scheduleCredentialRefresh } from '~/jobs/refresh-schedule.server';
+import { agentsDependingOn } from '~/agents/agents.server';
 import { logger } from '~/logger.server';
-import { hasRole } from '~/orgs/roles';
+import { allows, can, deniedMessage } from '~/orgs/permissions';
 import { isVaultError, readCredentialSecret } from '~/vault/vault.server';
-import { resolveClientForCredential } from './apps.server';
+import { resolveClientForCredential, revocationFor } from './apps.server';
 import { OAuthError } from './errors';
 import { OAUTH_AUDIT_ACTIONS } from './flow.server';
-import { getProvider } from './providers.server';
+import type { RevocationMethod } from './providers.server';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD } from './refresh.server';
-import { revokeAtEndpoint, TOKEN_REQUEST_TIMEOUT_MS, TokenEndpointError } from './token-endpoint.server';
+import { canRevoke, RevocationError, revokeTokens } from './revocation.server';
 
 export interface RevocationOutcome {
   /** The provider confirmed the revocation. */
   revoked: boolean;
-  /** Why it was not revoked there (no revocation endpoint, or the provider's error), for the person to finish by hand. */
+  /** Why it was not revoked there (no revocation API, or the provider's error), for the person to finish by hand. */
   problem: string | null;
+  /** The person chose to remove without revoking (another credential shares the grant). */
+  skipped?: boolean;
+}
+
+export interface RemoveOptions {
+  /** Revoke at the provider first (default). False: only delete the tokens here, so a shared grant stays alive. */
+  revoke?: boolean;
 }
 
 function userContext(actor: CredentialActor): AuditContext {
@@ -42,13 +50,21 @@ type OAuthCredential = {
   id: string;
   organizationId: string;
   name: string;
+  status?: string;
   oauthProvider: string | null;
+  oauthAccount?: string | null;
   oauthAppId: string | null;
   oauthTokenUrl: string | null;
   settings: import('~/generated/prisma/client').Prisma.JsonValue | null;
 };
 
-/** Revokes the credential's tokens at the provider (RFC 7009 or its own API). Never throws for provider trouble. */
+/** What a person must do where the provider offers apps no revocation: the words of the dialogs, the toast and the status reason. */
+function manualRemoval(label: string, method: RevocationMethod): string {
+  const where = method.kind === 'none' && method.removeAccessAt ? method.removeAccessAt.where : `${label}’s settings`;
+  return `${label} offers no way for apps to revoke tokens; to end the grant there, remove the app’s access at ${where}`;
+}
+
+/** Revokes the credential's tokens at the provider, by its own method. Never throws for provider trouble. */
 export async function revokeAtProvider(credential: OAuthCredential): Promise<RevocationOutcome> {
   const refreshToken = await secret(credential.organizationId, credential.id, REFRESH_TOKEN_FIELD);
   const accessToken = await secret(credential.organizationId, credential.id, ACCESS_TOKEN_FIELD);
@@ -59,24 +75,80 @@ export async function revokeAtProvider(credential: OAuthCredential): Promise<Rev
   } catch (error) {
     return { revoked: false, problem: error instanceof OAuthError ? error.message : 'the OAuth app could not be loaded' };
   }
-  const definition = getProvider(client.provider);
+  if (!canRevoke(client.revocation)) return { revoked: false, problem: manualRemoval(client.label, client.revocation) };
   try {
-    if (client.endpoints.revocationUrl) {
-      // Revoking the refresh token ends the grant at RFC 7009 providers; the access token too where it is separate.
-      if (refreshToken) await revokeAtEndpoint(client.endpoints.revocationUrl, client, refreshToken, 'refresh_token');
-      if (accessToken) await revokeAtEndpoint(client.endpoints.revocationUrl, client, accessToken, 'access_token');
-      return { revoked: true, problem: null };
-    }
-    if (definition.revokeGrant && accessToken) {
-      await definition.revokeGrant(client, accessToken, TOKEN_REQUEST_TIMEOUT_MS);
-      return { revoked: true, problem: null };
-    }
-    return { revoked: false, problem: `${definition.label} offers no revocation endpoint; remove Latchkey's access in ${definition.label}'s settings` };
+    await revokeTokens(client, { accessToken, refreshToken });
+    return { revoked: true, problem: null };
   } catch (error) {
-    const words = error instanceof TokenEndpointError ? error.message : 'the provider could not be reached';
-    logger.warn({ credentialId: credential.id, reason: words }, 'OAuth revocation failed');
-    return { revoked: false, problem: `${definition.label} did not confirm the revocation: ${words}` };
+    if (!(error instanceof RevocationError)) throw error;
+    logger.warn({ credentialId: credential.id, reason: error.message }, 'OAuth revocation failed');
+    return { revoked: false, problem: `${client.label} did not confirm the revocation: ${error.message}` };
   }
+}
+
+/** Another credential connected with the same account and app: revoking one grant can end both. */
+export interface SharedGrantCredential {
+  id: string;
+  name: string;
+  agents: { id: string; name: string }[];
+}
+
+/**
+ * The organization's other live OAuth credentials on the same account, provider and app (the same OAuth app row,
+ * or both on the platform's app, or both pasted against the same token URL). Without a known account nothing matches.
+ */
+export async function credentialsSharingGrant(credential: OAuthCredential): Promise<SharedGrantCredential[]> {
+  if (!credential.oauthAccount || !credential.oauthProvider) return [];
+  const rows = await prisma.credential.findMany({
+    where: {
+      organizationId: credential.organizationId,
+      id: { not: credential.id },
+      type: 'oauth',
+      status: { not: 'disconnected' },
+      oauthProvider: credential.oauthProvider,
+      oauthAccount: credential.oauthAccount,
+      oauthAppId: credential.oauthAppId,
+      oauthTokenUrl: credential.oauthTokenUrl,
+    },
+    select: { id: true, name: true },
+    orderBy: { name: 'asc' },
+  });
+  return Promise.all(
+    rows.map(async (row) => ({
+      ...row,
+      agents: (await agentsDependingOn({ organizationId: credential.organizationId, name: row.name })).map(({ id, name }) => ({ id, name })),
+    })),
+  );
+}
+
+/** What Disconnect and Delete will do at the provider, for their dialogs (no secret is opened to say it). */
+export interface RevocationPlan {
+  /** Who is asked: "GitHub", or a Custom app's name. */
+  at: string;
+  /** The provider has a revocation API Latchkey calls. */
+  revokes: boolean;
+  /** Where the provider has none: what the person does instead. */
+  manual: string | null;
+  manualUrl: string | null;
+  /** Credentials on the same account and app. */
+  shared: SharedGrantCredential[];
+  /** Revoking ends the shared credentials' access too (the provider revokes the whole grant). */
+  sharedLoseAccess: boolean;
+}
+
+export async function revocationPlan(credential: OAuthCredential): Promise<RevocationPlan | null> {
+  // A disconnected credential holds no tokens: nothing to revoke.
+  if (credential.status === 'disconnected') return null;
+  const [how, shared] = await Promise.all([revocationFor(credential), credentialsSharingGrant(credential)]);
+  const revokes = canRevoke(how.revocation);
+  return {
+    at: how.label,
+    revokes,
+    manual: revokes ? null : manualRemoval(how.label, how.revocation),
+    manualUrl: how.revocation.kind === 'none' ? (how.revocation.removeAccessAt?.url ?? null) : null,
+    shared,
+    sharedLoseAccess: revokes && how.revocationEndsGrant && shared.length > 0,
+  };
 }
 
 const select = {
@@ -84,16 +156,22 @@ const select = {
   organizationId: true,
   name: true,
   type: true,
+  status: true,
   oauthProvider: true,
+  oauthAccount: true,
   oauthAppId: true,
   oauthTokenUrl: true,
   settings: true,
+  createdById: true,
 } as const;
 
 async function findOAuthCredential(actor: CredentialActor, credentialId: string) {
-  if (!hasRole(actor.role, 'admin')) throw new OAuthError('forbidden', 'Only owners and admins can disconnect credentials');
+  if (!allows(actor.role, 'credential.disconnect')) throw new OAuthError('forbidden', deniedMessage(actor.role, 'credential.disconnect'));
   const credential = await prisma.credential.findFirst({ where: { id: credentialId, organizationId: actor.organizationId }, select });
   if (!credential) throw new OAuthError('not_found', 'Credential not found');
+  if (!can({ role: actor.role, userId: actor.userId }, 'credential.disconnect', credential)) {
+    throw new OAuthError('forbidden', deniedMessage(actor.role, 'credential.disconnect'));
+  }
   if (credential.type !== 'oauth') throw new OAuthError('validation', 'Only OAuth credentials can be disconnected');
   return credential;
 }
@@ -103,9 +181,9 @@ async function findOAuthCredential(actor: CredentialActor, credentialId: string)
  * credential stays so it can be reconnected. A provider that does not confirm still loses its
  * tokens here — the outcome says what the person should finish at the provider.
  */
-export async function disconnectCredential(actor: CredentialActor, credentialId: string): Promise<RevocationOutcome> {
+export async function disconnectCredential(actor: CredentialActor, credentialId: string, options: RemoveOptions = {}): Promise<RevocationOutcome> {
   const credential = await findOAuthCredential(actor, credentialId);
-  const outcome = await revokeAtProvider(credential);
+  const outcome: RevocationOutcome = options.revoke === false ? { revoked: false, problem: null, skipped: true } : await revokeAtProvider(credential);
   const context = userContext(actor);
   const changed = await prisma.$transaction(async (tx) => {
     await tx.credentialSecret.deleteMany({ where: { credentialId: credential.id, field: { in: [ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD] } } });
@@ -118,7 +196,8 @@ export async function disconnectCredential(actor: CredentialActor, credentialId:
       credentialId: credential.id,
       organizationId: credential.organizationId,
       status: 'disconnected',
-      reason: outcome.revoked ? `Disconnected by ${actor.userLabel}` : `Disconnected by ${actor.userLabel}; ${outcome.problem}`,
+      cause: 'disconnected',
+      reason: outcome.problem ? `Disconnected by ${actor.userLabel}; ${outcome.problem}` : `Disconnected by ${actor.userLabel}`,
       context,
     });
     await recordAudit(tx, {
@@ -128,7 +207,7 @@ export async function disconnectCredential(actor: CredentialActor, credentialId:
       targetType: 'credential',
       targetId: credential.id,
       credentialId: credential.id,
-      details: { name: credential.name, provider: credential.oauthProvider, revokedAtProvider: outcome.revoked, problem: outcome.problem },
+      details: { name: credential.name, provider: credential.oauthProvider, revokedAtProvider: outcome.revoked, keptGrant: outcome.skipped === true, problem: outcome.problem },
     });
     return status.changed;
   });
@@ -142,11 +221,15 @@ export async function disconnectCredential(actor: CredentialActor, credentialId:
  * "Delete revokes first": call before deleteCredential for an OAuth credential. Revokes at the
  * provider and writes a `credential.revoke` audit row; other credential types are a no-op.
  */
-export async function revokeBeforeDelete(actor: CredentialActor, credentialId: string): Promise<RevocationOutcome> {
-  if (!hasRole(actor.role, 'admin')) throw new OAuthError('forbidden', 'Only owners and admins can delete credentials');
+export async function revokeBeforeDelete(actor: CredentialActor, credentialId: string, options: RemoveOptions = {}): Promise<RevocationOutcome> {
+  if (!allows(actor.role, 'credential.delete')) throw new OAuthError('forbidden', deniedMessage(actor.role, 'credential.delete'));
   const credential = await prisma.credential.findFirst({ where: { id: credentialId, organizationId: actor.organizationId }, select });
   if (!credential) throw new OAuthError('not_found', 'Credential not found');
+  if (!can({ role: actor.role, userId: actor.userId }, 'credential.delete', credential)) {
+    throw new OAuthError('forbidden', deniedMessage(actor.role, 'credential.delete'));
+  }
   if (credential.type !== 'oauth') return { revoked: true, problem: null };
+  if (options.revoke === false) return { revoked: false, problem: null, skipped: true };
   const outcome = await revokeAtProvider(credential);
   await prisma.$transaction(async (tx) => {
     await recordAudit(tx, {

@@ -45,3 +45,16 @@ export class RefreshError extends Error {
 export function isRefreshError(error: unknown): error is RefreshError {
   return error instanceof RefreshError;
 }
+
+/** "2026-11-22 03:51 UTC" (or with seconds): how a status reason names a moment. */
+export function humanTime(date: Date, precision: 'minute' | 'second' = 'minute'): string {
+  return `${date.toISOString().slice(0, precision === 'second' ? 19 : 16).replace('T', ' ')} UTC`;
+}
+
+/**
+ * The reason when a refresh token was refused after an earlier refresh sent its request and never stored
+ * the answer: the provider rotated the token then, so our replay of the old one looked like token theft.
+ */
+export function interruptedRefreshReason(interruptedAt: Date): string {
+  return `A refresh was interrupted at ${humanTime(interruptedAt, 'second')} and the provider then revoked the grant as token reuse. Reconnect to restore access.`;
+}

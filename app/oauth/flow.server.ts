@@ -7,15 +7,18 @@ import { getService, oauthSpecFor } from '~/credentials/catalog';
 import type { CredentialActor } from '~/credentials/credentials.server';
 import { invalidateCredentialCounts } from '~/credentials/query.server';
 import { credentialDescriptionSchema, credentialNameSchema } from '~/credentials/schemas';
+import { parseCredentialSettings } from '~/credentials/settings';
 import { notifyStatusChange, setCredentialStatus } from '~/credentials/status.server';
 import { prisma } from '~/db.server';
+import { redactorFor } from '~/egress/redact';
 import { Prisma } from '~/generated/prisma/client';
 import { scheduleCredentialRefresh } from '~/jobs/refresh-schedule.server';
-import { hasRole, type Role } from '~/orgs/roles';
+import { allows, can, deniedMessage, type Permission } from '~/orgs/permissions';
+import type { Role } from '~/orgs/roles';
 import { openSecret, sealSecret, writeCredentialSecrets } from '~/vault/vault.server';
-import { oauthRedirectUri, resolveClientForConnect, type ResolvedClient } from './apps.server';
+import { oauthRedirectUri, PLATFORM_APP_ID, resolveClientForConnect, type ResolvedClient } from './apps.server';
 import { OAuthError } from './errors';
-import { getProvider, isOAuthProviderId } from './providers.server';
+import { getProvider, isOAuthProviderId, withOfflineAccess } from './providers.server';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD } from './refresh.server';
 import { classifyTokenFailure, fetchProfile, requestTokens, TokenEndpointError } from './token-endpoint.server';
 
@@ -42,8 +45,10 @@ function userContext(actor: CredentialActor): AuditContext {
   return { actor: { type: 'user', id: actor.userId, label: actor.userLabel }, ip: actor.ip, userAgent: actor.userAgent };
 }
 
-function requireManager(actor: CredentialActor): void {
-  if (!hasRole(actor.role, 'admin')) throw new OAuthError('forbidden', 'Only owners and admins can connect OAuth credentials');
+/** The role matrix: without a target, may the role do this at all; with the credential, may this person ("own"). */
+function requirePermission(actor: CredentialActor, permission: Permission, target?: { createdById: string | null }): void {
+  const allowed = target ? can({ role: actor.role, userId: actor.userId }, permission, target) : allows(actor.role, permission);
+  if (!allowed) throw new OAuthError('forbidden', deniedMessage(actor.role, permission));
 }
 
 export const connectSchema = z.object({
@@ -55,8 +60,11 @@ export const connectSchema = z.object({
     (v) => (typeof v === 'string' ? v.split(/[\s,]+/).filter(Boolean) : v),
     z.array(z.string().max(200)).max(50).optional(),
   ),
-  appId: z.preprocess((v) => (v === '' ? undefined : v), z.uuid().optional()),
+  /** Which app to connect with (an OAuthApp id, or "platform"); may be left out when there is only one. */
+  appId: z.preprocess((v) => (v === '' ? undefined : v), z.union([z.uuid(), z.literal(PLATFORM_APP_ID)], { error: 'Choose an OAuth app' }).optional()),
 });
+
+const reconnectSchema = z.object({ appId: connectSchema.shape.appId });
 
 function fieldErrors(error: z.ZodError): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -83,6 +91,8 @@ async function beginAuthorization(pending: PendingAuthorization): Promise<string
   const stateId = hashState(state);
   const codeVerifier = client.pkce ? generateCodeVerifier() : null;
   const redirectUri = oauthRedirectUri();
+  // What the provider needs to issue a refresh token (its scopes and parameters), from the provider's data.
+  const offline = withOfflineAccess(pending.scopes, client.offlineAccess);
   await prisma.$transaction(async (tx) => {
     const sealed = codeVerifier ? await sealSecret({ ...verifierLocation(pending.organizationId, stateId), plaintext: codeVerifier }, tx) : null;
     await tx.oAuthState.create({
@@ -96,7 +106,7 @@ async function beginAuthorization(pending: PendingAuthorization): Promise<string
         codeVerifier: sealed ? new Uint8Array(sealed.ciphertext) : null,
         codeVerifierKeyVersion: sealed?.keyVersion ?? null,
         redirectUri,
-        scopes: pending.scopes,
+        scopes: offline.scopes,
         intent: pending.intent,
         expiresAt: new Date(Date.now() + STATE_TTL_MS),
       },
@@ -105,15 +115,16 @@ async function beginAuthorization(pending: PendingAuthorization): Promise<string
   // Expired states are useless; drop them now and then so the table stays small.
   if (Math.random() < 0.05) await prisma.oAuthState.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - STATE_TTL_MS) } } });
   const url = getProvider(client.provider).authorizationUrl(
-    { clientId: client.clientId, clientSecret: client.clientSecret, redirectUri, state, codeVerifier, scopes: pending.scopes },
+    { clientId: client.clientId, clientSecret: client.clientSecret, redirectUri, state, codeVerifier, scopes: offline.scopes },
     client.endpoints,
   );
+  for (const [name, value] of Object.entries(offline.params)) url.searchParams.set(name, value);
   return url.toString();
 }
 
 /** Connect from "Add credential": validates the name and service, then sends the person to the provider. */
 export async function startConnect(actor: CredentialActor, sessionId: string, input: Record<string, unknown>): Promise<{ authorizationUrl: string }> {
-  requireManager(actor);
+  requirePermission(actor, 'credential.create');
   const parsed = connectSchema.safeParse(input);
   if (!parsed.success) throw new OAuthError('validation', 'Check the highlighted fields', fieldErrors(parsed.error));
   const data = parsed.data;
@@ -134,21 +145,32 @@ export async function startConnect(actor: CredentialActor, sessionId: string, in
   return { authorizationUrl };
 }
 
-/** Reconnect an existing OAuth credential: same id and name, new tokens. */
-export async function startReconnect(actor: CredentialActor, sessionId: string, credentialId: string): Promise<{ authorizationUrl: string }> {
-  requireManager(actor);
+/** Reconnect an existing OAuth credential: same id and name, new tokens; with the app it used unless the person picks another. */
+export async function startReconnect(
+  actor: CredentialActor,
+  sessionId: string,
+  credentialId: string,
+  input: Record<string, unknown> = {},
+): Promise<{ authorizationUrl: string }> {
+  requirePermission(actor, 'credential.connect');
   const credential = await prisma.credential.findFirst({
     where: { id: credentialId, organizationId: actor.organizationId },
-    select: { id: true, type: true, service: true, oauthProvider: true, oauthAppId: true, oauthScopes: true },
+    select: { id: true, type: true, service: true, oauthProvider: true, oauthAppId: true, oauthTokenUrl: true, oauthScopes: true, createdById: true },
   });
   if (!credential) throw new OAuthError('not_found', 'Credential not found');
+  requirePermission(actor, 'credential.connect', credential);
   if (credential.type !== 'oauth') throw new OAuthError('validation', 'Only OAuth credentials can be reconnected');
   const spec = oauthSpecFor(credential.service);
   const provider = credential.oauthProvider && isOAuthProviderId(credential.oauthProvider) ? credential.oauthProvider : spec?.oauthProvider;
   if (!provider) throw new OAuthError('validation', 'This credential has no OAuth provider');
-  const client = await resolveClientForConnect(actor.organizationId, provider, credential.oauthAppId).catch((error: unknown) => {
-    // The app it was issued to may be gone; any app for the provider will do for a fresh grant.
-    if (credential.oauthAppId && error instanceof OAuthError && error.code === 'not_found') return resolveClientForConnect(actor.organizationId, provider);
+  const choice = reconnectSchema.safeParse(input);
+  if (!choice.success) throw new OAuthError('validation', 'Check the highlighted fields', fieldErrors(choice.error));
+  // Tokens without an app row came from the platform's app, unless they were pasted with their own token URL.
+  const previous = credential.oauthAppId ?? (credential.oauthTokenUrl ? null : PLATFORM_APP_ID);
+  const chosen = choice.data.appId ?? previous;
+  const client = await resolveClientForConnect(actor.organizationId, provider, chosen).catch((error: unknown) => {
+    // The app it was issued to is gone: the only one left, or the person is asked to choose.
+    if (!choice.data.appId && chosen && error instanceof OAuthError && error.code === 'not_found') return resolveClientForConnect(actor.organizationId, provider);
     throw error;
   });
   const scopes = credential.oauthScopes.length > 0 ? credential.oauthScopes : spec?.scopes.length ? [...spec.scopes] : client.scopes;
@@ -182,13 +204,15 @@ export class CallbackError extends OAuthError {
     public readonly organizationSlug: string | null,
     public readonly credentialId: string | null,
     code: CallbackCode = 'state_invalid',
+    /** A failed Connect: the service, so the person lands back on its add step. */
+    public readonly service: string | null = null,
   ) {
     super(code, message);
   }
 }
 
 function issuerMatches(expectedAuthorizationUrl: string, iss: string): boolean {
-  // RFC 9207: the issuer of the server we sent the person to. Its origin, optionally with a path (tenants).
+  // An issuer we do not know as one string (Microsoft's names the tenant): at least the server we sent the person to.
   try {
     const origin = new URL(expectedAuthorizationUrl).origin;
     const normalized = iss.replace(/\/+$/, '');
@@ -234,29 +258,45 @@ export async function completeAuthorization(input: {
   await prisma.oAuthState.update({ where: { id: row.id }, data: { codeVerifier: null, codeVerifierKeyVersion: null } });
   const org = await prisma.organization.findUnique({ where: { id: row.organizationId }, select: { slug: true } });
   const membership = await prisma.membership.findFirst({ where: { organizationId: row.organizationId, userId: input.userId }, select: { role: true } });
-  if (!org || !membership || !hasRole(membership.role as Role, 'admin')) {
+  // The role may have changed while the person was at the provider: check the matrix again.
+  const reconnecting = row.credentialId
+    ? await prisma.credential.findFirst({ where: { id: row.credentialId, organizationId: row.organizationId }, select: { createdById: true } })
+    : null;
+  const subject = membership ? { role: membership.role as Role, userId: input.userId } : null;
+  const permitted = subject && (row.credentialId ? can(subject, 'credential.connect', reconnecting) : can(subject, 'credential.create'));
+  if (!org || !permitted) {
     throw new CallbackError('You can no longer connect credentials in this organization.', null, null);
   }
   const slug = org.slug;
-  const fail = (message: string, code: CallbackCode) => new CallbackError(message, slug, row.credentialId, code);
+  const intent = (row.intent ?? {}) as Record<string, string>;
+  const fail = (message: string, code: CallbackCode) => new CallbackError(message, slug, row.credentialId, code, intent.service ?? null);
 
   if (!isOAuthProviderId(row.provider)) throw fail('Unknown provider.', 'state_invalid');
   const provider = getProvider(row.provider);
-  const providerError = params.get('error');
-  if (providerError) {
-    const description = params.get('error_description');
-    const words = providerError === 'access_denied' ? 'access was denied' : providerError;
-    throw fail(`${provider.label} did not connect: ${words}${description ? ` — ${description.slice(0, 200)}` : ''}. Nothing was changed.`, 'provider_denied');
-  }
-  const client = await resolveClientForConnect(row.organizationId, row.provider, row.oauthAppId).catch(() => {
+  // The app the sign-in was sent with (a null app id is the platform's); it names the provider in every message.
+  const client = await resolveClientForConnect(row.organizationId, row.provider, row.oauthAppId ?? PLATFORM_APP_ID).catch(() => {
     throw fail('The OAuth app used for this sign-in was removed. Nothing was changed.', 'state_invalid');
   });
+  const providerError = params.get('error');
+  if (providerError) {
+    // The provider's words, without the state we sent it (the only secret the authorization request carried).
+    const redactor = redactorFor({ secrets: [state] });
+    const description = params.get('error_description');
+    const words = providerError === 'access_denied' ? 'access was denied' : redactor.redactShort(providerError, 80);
+    throw fail(`${client.label} did not connect: ${words}${description ? ` — ${redactor.redactShort(description, 200)}` : ''}. Nothing was changed.`, 'provider_denied');
+  }
+  // RFC 9207: an `iss` must name the server the person was sent to; a server that always sends it must have sent it.
   const iss = params.get('iss');
-  if (iss !== null && !issuerMatches(client.endpoints.authorizationUrl, iss)) {
+  const expected = client.issuerIdentification;
+  if (iss === null) {
+    if (expected.issParameterRequired) {
+      throw fail(`${client.label} always names itself on the way back (iss, RFC 9207), but this sign-in came back without it. Nothing was changed.`, 'state_invalid');
+    }
+  } else if (expected.issuer !== null ? iss !== expected.issuer : !issuerMatches(client.endpoints.authorizationUrl, iss)) {
     throw fail('The sign-in came back from a different server than it was sent to. Nothing was changed.', 'state_invalid');
   }
   const code = params.get('code');
-  if (!code) throw fail(`${provider.label} sent no authorization code. Nothing was changed.`, 'provider_error');
+  if (!code) throw fail(`${client.label} sent no authorization code. Nothing was changed.`, 'provider_error');
 
   const codeVerifier = await openVerifier(row);
   if (client.pkce && !codeVerifier) throw fail('The sign-in lost its PKCE verifier. Start again.', 'state_invalid');
@@ -272,18 +312,17 @@ export async function completeAuthorization(input: {
   } catch (error) {
     if (!(error instanceof TokenEndpointError)) throw error;
     const verdict = classifyTokenFailure(error.failure);
-    throw fail(`${provider.label} rejected the sign-in: ${verdict.message}. Nothing was changed.`, 'exchange_failed');
+    throw fail(`${client.label} rejected the sign-in: ${verdict.message}. Nothing was changed.`, 'exchange_failed');
   }
   const data = tokens.data as Record<string, unknown>;
   const accessToken = tokens.accessToken();
   const refreshToken = tokens.hasRefreshToken() ? tokens.refreshToken() : null;
   const expiresAt = typeof data.expires_in === 'number' ? tokens.accessTokenExpiresAt() : null;
   const granted = tokens.hasScopes() ? tokens.scopes().filter(Boolean) : row.scopes;
-  const profile = client.endpoints.userinfoUrl ? await fetchProfile(client.endpoints.userinfoUrl, accessToken) : null;
+  const profile = client.endpoints.userinfoUrl ? await fetchProfile(client.endpoints.userinfoUrl, accessToken, { allowPrivateHosts: client.allowPrivateHosts ?? false }) : null;
   const account = provider.account(profile, data);
   const context: AuditContext = { actor: { type: 'user', id: input.userId, label: input.userLabel }, ip: input.ip, userAgent: input.userAgent };
   const secrets: Record<string, string> = { [ACCESS_TOKEN_FIELD]: accessToken, ...(refreshToken ? { [REFRESH_TOKEN_FIELD]: refreshToken } : {}) };
-  const intent = (row.intent ?? {}) as Record<string, string>;
 
   if (!row.credentialId) {
     try {
@@ -331,8 +370,8 @@ export async function completeAuthorization(input: {
 
   const credentialId = row.credentialId;
   const outcome = await prisma.$transaction(async (tx) => {
-    const rows = await tx.$queryRaw<Array<{ oauthAccount: string | null; type: string }>>`
-      SELECT "oauthAccount", type FROM "Credential" WHERE id = ${credentialId}::uuid AND "organizationId" = ${row.organizationId}::uuid FOR UPDATE`;
+    const rows = await tx.$queryRaw<Array<{ oauthAccount: string | null; type: string; settings: Prisma.JsonValue | null }>>`
+      SELECT "oauthAccount", type, settings FROM "Credential" WHERE id = ${credentialId}::uuid AND "organizationId" = ${row.organizationId}::uuid FOR UPDATE`;
     const current = rows[0];
     if (!current || current.type !== 'oauth') return null;
     await tx.credential.update({
@@ -347,6 +386,7 @@ export async function completeAuthorization(input: {
         oauthScopes: granted,
         oauthAppId: client.appId,
         oauthTokenUrl: null,
+        settings: signedInSettings(current.settings),
       },
     });
     // The old grant's refresh token must not outlive it.
@@ -370,6 +410,12 @@ export async function completeAuthorization(input: {
   invalidateCredentialCounts(row.organizationId);
   await scheduleCredentialRefresh(credentialId, expiresAt);
   return { organizationSlug: slug, credentialId, reconnected: true, account, previousAccount: outcome.previousAccount, accountChanged: outcome.accountChanged };
+}
+
+/** After a sign-in the tokens are no longer pasted ones: their token URL's client settings go, the rest (base URL, timeouts) stays. */
+function signedInSettings(stored: Prisma.JsonValue | null): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  const { clientAuth: _a, revocationUrl: _r, oauthSource: _s, ...rest } = parseCredentialSettings(stored);
+  return Object.keys(rest).length > 0 ? (rest as Prisma.InputJsonValue) : Prisma.DbNull;
 }
 
 async function openVerifier(row: { id: string; organizationId: string; codeVerifier: Uint8Array | null; codeVerifierKeyVersion: number | null }): Promise<string | null> {

@@ -6,15 +6,16 @@ import type { CredentialActor } from '~/credentials/credentials.server';
 import { invalidateCredentialCounts } from '~/credentials/query.server';
 import { credentialDescriptionSchema, credentialNameSchema } from '~/credentials/schemas';
 import { prisma } from '~/db.server';
+import { urlRefusal } from '~/egress/egress.server';
 import { Prisma } from '~/generated/prisma/client';
 import { scheduleCredentialRefresh } from '~/jobs/refresh-schedule.server';
-import { hasRole } from '~/orgs/roles';
+import { allows, deniedMessage } from '~/orgs/permissions';
 import { writeCredentialSecrets } from '~/vault/vault.server';
-import { PASTED_CLIENT_ID_FIELD, PASTED_CLIENT_SECRET_FIELD, resolveClientForConnect, type ResolvedClient } from './apps.server';
+import { PASTED_CLIENT_ID_FIELD, PASTED_CLIENT_SECRET_FIELD, pastedClient, PLATFORM_APP_ID, resolveClientForConnect, type ResolvedClient } from './apps.server';
 import { OAuthError } from './errors';
-import { getProvider } from './providers.server';
+import { getProvider, type OAuthProviderId } from './providers.server';
 import { ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD } from './refresh.server';
-import { classifyTokenFailure, requestTokens, TokenEndpointError } from './token-endpoint.server';
+import { classifyTokenFailure, fetchProfile, requestTokens, TokenEndpointError } from './token-endpoint.server';
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalText = (max: number) => z.preprocess(blankToUndefined, z.string().trim().max(max).optional());
@@ -42,6 +43,8 @@ export const pastedTokensSchema = z
     clientId: optionalText(500),
     clientSecret: optionalText(2000),
     clientAuth: z.enum(['basic', 'post']).default('basic'),
+    /** Which of the organization's apps the tokens were issued to, when they are refreshed without a token URL. */
+    appId: z.preprocess(blankToUndefined, z.union([z.uuid(), z.literal(PLATFORM_APP_ID)], { error: 'Choose an OAuth app' }).optional()),
   })
   .superRefine((v, ctx) => {
     if (v.tokenUrl && v.refreshToken && !v.clientId) {
@@ -58,9 +61,47 @@ function fieldErrors(error: z.ZodError): Record<string, string[]> {
   return out;
 }
 
+interface PastedTokens {
+  accessToken: string;
+  refreshToken: string | null;
+  expiresAt: Date | null;
+}
+
+/**
+ * A pasted refresh token is proven by refreshing it once: the provider's answer replaces what was pasted.
+ * Without a refresh token (or a client to refresh with) the tokens are kept as given.
+ */
+async function proveByRefresh(client: ResolvedClient | null, pasted: PastedTokens): Promise<PastedTokens & { scopes: string[]; refreshed: boolean }> {
+  if (!pasted.refreshToken || !client) return { ...pasted, scopes: [], refreshed: false };
+  try {
+    const tokens = await requestTokens(client.endpoints.tokenUrl, client, { grant_type: 'refresh_token', refresh_token: pasted.refreshToken });
+    const body = tokens.data as Record<string, unknown>;
+    return {
+      accessToken: tokens.accessToken(),
+      refreshToken: tokens.hasRefreshToken() ? tokens.refreshToken() : pasted.refreshToken,
+      expiresAt: typeof body.expires_in === 'number' ? tokens.accessTokenExpiresAt() : null,
+      scopes: tokens.hasScopes() ? tokens.scopes().filter(Boolean) : [],
+      refreshed: true,
+    };
+  } catch (error) {
+    if (!(error instanceof TokenEndpointError)) throw error;
+    const message = `${client.label} did not accept the refresh token: ${classifyTokenFailure(error.failure).message}. Nothing was stored.`;
+    throw new OAuthError('provider_error', message, { refreshToken: [message] });
+  }
+}
+
+/** Who the pasted tokens belong to, from the userinfo endpoint when one is known (the app's, or the provider's); else null. */
+async function pastedAccount(provider: OAuthProviderId, client: ResolvedClient | null, accessToken: string, allowPrivateHosts: boolean): Promise<string | null> {
+  const definition = getProvider(provider);
+  const userinfoUrl = client?.endpoints.userinfoUrl ?? (provider === 'custom' ? null : definition.endpoints.userinfoUrl);
+  if (!userinfoUrl) return null;
+  const profile = await fetchProfile(userinfoUrl, accessToken, { allowPrivateHosts });
+  return profile ? definition.account(profile, {}) : null;
+}
+
 /** Creates an OAuth credential from pasted tokens. Throws OAuthError with field errors or the provider's words. */
 export async function createPastedOAuthCredential(actor: CredentialActor, input: Record<string, unknown>): Promise<{ id: string; refreshed: boolean }> {
-  if (!hasRole(actor.role, 'admin')) throw new OAuthError('forbidden', 'Only owners and admins can add credentials');
+  if (!allows(actor.role, 'credential.create')) throw new OAuthError('forbidden', deniedMessage(actor.role, 'credential.create'));
   const parsed = pastedTokensSchema.safeParse(input);
   if (!parsed.success) throw new OAuthError('validation', 'Check the highlighted fields', fieldErrors(parsed.error));
   const data = parsed.data;
@@ -69,20 +110,18 @@ export async function createPastedOAuthCredential(actor: CredentialActor, input:
   const taken = await prisma.credential.findFirst({ where: { organizationId: actor.organizationId, name: data.name }, select: { id: true } });
   if (taken) throw new OAuthError('validation', `A credential named ${data.name} already exists`, { name: [`A credential named ${data.name} already exists`] });
 
+  const org = await prisma.organization.findUniqueOrThrow({ where: { id: actor.organizationId }, select: { allowPrivateHosts: true } });
   let client: ResolvedClient | null = null;
   if (data.tokenUrl) {
+    // The token URL is judged by the egress policy before anything is sent to it (the refresh token and client secret would be).
+    const refusal = await urlRefusal(data.tokenUrl, org.allowPrivateHosts);
+    if (refusal) throw new OAuthError('validation', 'Check the highlighted fields', { tokenUrl: [refusal] });
     client = {
-      provider: spec.oauthProvider,
-      appId: null,
-      clientId: data.clientId ?? '',
-      clientSecret: data.clientSecret ?? null,
-      clientAuth: data.clientAuth,
-      endpoints: { authorizationUrl: '', tokenUrl: data.tokenUrl, revocationUrl: null, userinfoUrl: null },
-      pkce: true,
-      scopes: [],
+      ...pastedClient(spec.oauthProvider, { clientId: data.clientId ?? '', clientSecret: data.clientSecret ?? null, clientAuth: data.clientAuth }, data.tokenUrl),
+      allowPrivateHosts: org.allowPrivateHosts,
     };
   } else if (data.refreshToken) {
-    client = await resolveClientForConnect(actor.organizationId, spec.oauthProvider).catch((error: unknown) => {
+    client = await resolveClientForConnect(actor.organizationId, spec.oauthProvider, data.appId).catch((error: unknown) => {
       if (error instanceof OAuthError && error.code === 'not_configured') {
         throw new OAuthError('validation', `${error.message} Or give the token URL and client ID to refresh with.`, { tokenUrl: ['Needed to refresh these tokens'] });
       }
@@ -90,24 +129,9 @@ export async function createPastedOAuthCredential(actor: CredentialActor, input:
     });
   }
 
-  let accessToken = data.accessToken;
-  let refreshToken = data.refreshToken ?? null;
-  let expiresAt = data.expiresAt ?? null;
-  let scopes: string[] = [];
-  if (refreshToken && client) {
-    try {
-      const tokens = await requestTokens(client.endpoints.tokenUrl, client, { grant_type: 'refresh_token', refresh_token: refreshToken });
-      accessToken = tokens.accessToken();
-      if (tokens.hasRefreshToken()) refreshToken = tokens.refreshToken();
-      const body = tokens.data as Record<string, unknown>;
-      expiresAt = typeof body.expires_in === 'number' ? tokens.accessTokenExpiresAt() : null;
-      scopes = tokens.hasScopes() ? tokens.scopes().filter(Boolean) : [];
-    } catch (error) {
-      if (!(error instanceof TokenEndpointError)) throw error;
-      const message = `${getProvider(spec.oauthProvider).label} did not accept the refresh token: ${classifyTokenFailure(error.failure).message}. Nothing was stored.`;
-      throw new OAuthError('provider_error', message, { refreshToken: [message] });
-    }
-  }
+  const proven = await proveByRefresh(client, { accessToken: data.accessToken, refreshToken: data.refreshToken ?? null, expiresAt: data.expiresAt ?? null });
+  const { accessToken, refreshToken, expiresAt, scopes } = proven;
+  const account = await pastedAccount(spec.oauthProvider, client, accessToken, org.allowPrivateHosts);
 
   const secrets: Record<string, string> = { [ACCESS_TOKEN_FIELD]: accessToken };
   if (refreshToken) secrets[REFRESH_TOKEN_FIELD] = refreshToken;
@@ -125,13 +149,14 @@ export async function createPastedOAuthCredential(actor: CredentialActor, input:
           description: data.description,
           status: expired ? 'expired' : 'active',
           expiresAt,
-          lastRefreshedAt: refreshToken && client ? new Date() : null,
+          lastRefreshedAt: proven.refreshed ? new Date() : null,
           createdById: actor.userId,
           oauthProvider: spec.oauthProvider,
+          oauthAccount: account,
           oauthScopes: scopes,
           oauthAppId: client?.appId ?? null,
           oauthTokenUrl: data.tokenUrl ?? null,
-          settings: data.tokenUrl ? { clientAuth: data.clientAuth } : Prisma.DbNull,
+          settings: data.tokenUrl ? { oauthSource: 'pasted', clientAuth: data.clientAuth } : { oauthSource: 'pasted' },
         },
         select: { id: true },
       });
@@ -149,7 +174,8 @@ export async function createPastedOAuthCredential(actor: CredentialActor, input:
           type: 'oauth',
           source: 'pasted_tokens',
           fields: Object.keys(secrets).sort(),
-          validatedByRefresh: Boolean(refreshToken && client),
+          validatedByRefresh: proven.refreshed,
+          account,
           expiresAt: expiresAt?.toISOString() ?? null,
         },
       });
@@ -157,7 +183,7 @@ export async function createPastedOAuthCredential(actor: CredentialActor, input:
     });
     invalidateCredentialCounts(actor.organizationId);
     await scheduleCredentialRefresh(created.id, expiresAt);
-    return { id: created.id, refreshed: Boolean(refreshToken && client) };
+    return { id: created.id, refreshed: proven.refreshed };
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
       throw new OAuthError('validation', `A credential named ${data.name} already exists`, { name: [`A credential named ${data.name} already exists`] });

@@ -33,6 +33,37 @@ export interface AuthorizationRequest {
   scopes: string[];
 }
 
+/**
+ * How an app gives back what it was granted. `rfc7009` posts to `endpoints.revocationUrl`; `github` and `slack` are
+ * those providers' own APIs; `none` means the provider offers apps no way to revoke, and says where the person
+ * removes the app's access instead.
+ */
+export type RevocationMethod =
+  | { kind: 'rfc7009' }
+  /** DELETE {url with {client_id}} with HTTP Basic client_id:client_secret and JSON { access_token }: revokes that one token. */
+  | { kind: 'github'; url: string }
+  /** POST {url} with the token as Bearer (Slack's auth.revoke): answers { ok, revoked }. */
+  | { kind: 'slack'; url: string }
+  | { kind: 'none'; removeAccessAt: { where: string; url: string } | null };
+
+/** What the authorization request needs so the provider issues a refresh token (data, read by one function). */
+export interface OfflineAccess {
+  /** Scopes added to every request (Microsoft, Atlassian: offline_access). */
+  scopes: readonly string[];
+  /** Parameters added (Google: access_type=offline&prompt=consent). */
+  params: Readonly<Record<string, string>>;
+  /** Only when the request carries this scope (generic OpenID Connect: prompt=consent with offline_access). */
+  onlyWithScope?: string;
+}
+
+/** RFC 9207 for a provider: its issuer identifier and whether a callback without `iss` must be refused. */
+export interface IssuerIdentification {
+  /** Null when the provider's issuer is not one fixed string (Microsoft's is per tenant). */
+  issuer: string | null;
+  /** The provider's metadata says authorization_response_iss_parameter_supported: true. */
+  issParameterRequired: boolean;
+}
+
 export interface ProviderDefinition {
   id: OAuthProviderId;
   label: string;
@@ -44,8 +75,25 @@ export interface ProviderDefinition {
   authorizationUrl(request: AuthorizationRequest, endpoints: ProviderEndpoints): URL;
   /** The account the tokens belong to, from the userinfo document or the token response. */
   account(profile: Record<string, unknown> | null, tokenData: Record<string, unknown>): string | null;
-  /** The provider's own revoke API, for providers without an RFC 7009 endpoint. */
-  revokeGrant?(client: { clientId: string; clientSecret: string | null }, accessToken: string, timeoutMs: number): Promise<void>;
+  revocation: RevocationMethod;
+  /**
+   * Whether revoking one credential's tokens ends the grant, and with it every credential connected with the same
+   * account and app (RFC 7009 servers such as Google revoke the whole grant; GitHub's token API revokes one token).
+   */
+  revocationEndsGrant: boolean;
+  offlineAccess: OfflineAccess;
+  issuerIdentification: IssuerIdentification;
+}
+
+const NO_OFFLINE_PARAMS: OfflineAccess = { scopes: [], params: {} };
+const UNKNOWN_ISSUER: IssuerIdentification = { issuer: null, issParameterRequired: false };
+
+/** Adds what the provider needs to grant offline access: its scopes (once) and its parameters. */
+export function withOfflineAccess(scopes: readonly string[], offline: OfflineAccess): { scopes: string[]; params: Record<string, string> } {
+  const all = [...scopes];
+  for (const scope of offline.scopes) if (!all.includes(scope)) all.push(scope);
+  const applies = offline.onlyWithScope === undefined || all.includes(offline.onlyWithScope);
+  return { scopes: all, params: applies ? { ...offline.params } : {} };
 }
 
 /** RFC 7636 S256 challenge, for arctic classes that build URLs without PKCE. */
@@ -89,18 +137,13 @@ const definitions: Record<Exclude<OAuthProviderId, 'custom'>, Omit<ProviderDefin
     consoleUrl: 'https://github.com/settings/developers',
     authorizationUrl: (r) => withPkce(new GitHub(r.clientId, secretOf(r), r.redirectUri).createAuthorizationURL(r.state, r.scopes), r.codeVerifier),
     account: (p) => str(p?.login) ?? standardAccount(p),
-    // GitHub has no RFC 7009 endpoint: deleting the grant revokes every token of the authorization.
-    revokeGrant: async (client, accessToken, timeoutMs) => {
-      const basic = Buffer.from(`${client.clientId}:${client.clientSecret ?? ''}`).toString('base64');
-      const response = await fetch(`https://api.github.com/applications/${encodeURIComponent(client.clientId)}/grant`, {
-        method: 'DELETE',
-        headers: { authorization: `Basic ${basic}`, accept: 'application/vnd.github+json', 'content-type': 'application/json', 'user-agent': 'latchkey' },
-        body: JSON.stringify({ access_token: accessToken }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await response.body?.cancel();
-      if (!response.ok && response.status !== 404) throw new Error(`GitHub answered HTTP ${response.status}`);
-    },
+    // No RFC 7009 endpoint. "Delete an app token" revokes exactly this credential's token; "delete an app
+    // authorization" (/grant) would also end every other credential the same person connected with the app.
+    revocation: { kind: 'github', url: 'https://api.github.com/applications/{client_id}/token' },
+    revocationEndsGrant: false,
+    // OAuth apps issue no refresh token; GitHub Apps with expiring tokens always do.
+    offlineAccess: NO_OFFLINE_PARAMS,
+    issuerIdentification: UNKNOWN_ISSUER,
   },
   google: {
     label: 'Google',
@@ -112,14 +155,14 @@ const definitions: Record<Exclude<OAuthProviderId, 'custom'>, Omit<ProviderDefin
     },
     clientAuth: 'post',
     consoleUrl: 'https://console.cloud.google.com/apis/credentials',
-    authorizationUrl: (r) => {
-      const url = new Google(r.clientId, secretOf(r), r.redirectUri).createAuthorizationURL(r.state, r.codeVerifier ?? '', r.scopes);
-      // Without these Google issues no refresh token (or only on the very first consent).
-      url.searchParams.set('access_type', 'offline');
-      url.searchParams.set('prompt', 'consent');
-      return url;
-    },
+    authorizationUrl: (r) => new Google(r.clientId, secretOf(r), r.redirectUri).createAuthorizationURL(r.state, r.codeVerifier ?? '', r.scopes),
     account: standardAccount,
+    revocation: { kind: 'rfc7009' },
+    // Google's revoke ends the grant: every token issued to the app for that account.
+    revocationEndsGrant: true,
+    // Without these Google issues no refresh token (or only on the very first consent).
+    offlineAccess: { scopes: [], params: { access_type: 'offline', prompt: 'consent' } },
+    issuerIdentification: { issuer: 'https://accounts.google.com', issParameterRequired: false },
   },
   slack: {
     label: 'Slack',
@@ -137,6 +180,11 @@ const definitions: Record<Exclude<OAuthProviderId, 'custom'>, Omit<ProviderDefin
       const team = t.team as Record<string, unknown> | undefined;
       return str(team?.name) ?? str((t.authed_user as Record<string, unknown> | undefined)?.id);
     },
+    revocation: { kind: 'slack', url: 'https://slack.com/api/auth.revoke' },
+    // Without token rotation Slack hands the same token to every install by the same person: revoking it ends them all.
+    revocationEndsGrant: true,
+    offlineAccess: NO_OFFLINE_PARAMS,
+    issuerIdentification: UNKNOWN_ISSUER,
   },
   discord: {
     label: 'Discord',
@@ -150,6 +198,10 @@ const definitions: Record<Exclude<OAuthProviderId, 'custom'>, Omit<ProviderDefin
     consoleUrl: 'https://discord.com/developers/applications',
     authorizationUrl: (r) => new Discord(r.clientId, r.clientSecret, r.redirectUri).createAuthorizationURL(r.state, r.codeVerifier, r.scopes),
     account: (p) => str(p?.username) ?? standardAccount(p),
+    revocation: { kind: 'rfc7009' },
+    revocationEndsGrant: true,
+    offlineAccess: NO_OFFLINE_PARAMS,
+    issuerIdentification: UNKNOWN_ISSUER,
   },
   microsoft: {
     label: 'Microsoft Entra ID',
@@ -164,6 +216,15 @@ const definitions: Record<Exclude<OAuthProviderId, 'custom'>, Omit<ProviderDefin
     authorizationUrl: (r) =>
       new MicrosoftEntraId('common', r.clientId, r.clientSecret, r.redirectUri).createAuthorizationURL(r.state, r.codeVerifier ?? '', r.scopes),
     account: standardAccount,
+    // The identity platform has no token revocation for apps (Graph's revokeSignInSessions signs the person out of every app).
+    revocation: {
+      kind: 'none',
+      removeAccessAt: { where: 'myapps.microsoft.com (work or school accounts) or account.live.com/consent/Manage (personal accounts)', url: 'https://myapps.microsoft.com' },
+    },
+    revocationEndsGrant: false,
+    offlineAccess: { scopes: ['offline_access'], params: {} },
+    // The issuer names the tenant (https://login.microsoftonline.com/{tenant}/v2.0), unknown before sign-in on /common.
+    issuerIdentification: UNKNOWN_ISSUER,
   },
   linear: {
     label: 'Linear',
@@ -177,6 +238,10 @@ const definitions: Record<Exclude<OAuthProviderId, 'custom'>, Omit<ProviderDefin
     consoleUrl: 'https://linear.app/settings/api/applications/new',
     authorizationUrl: (r) => withPkce(new Linear(r.clientId, secretOf(r), r.redirectUri).createAuthorizationURL(r.state, r.scopes), r.codeVerifier),
     account: () => null,
+    revocation: { kind: 'rfc7009' },
+    revocationEndsGrant: true,
+    offlineAccess: NO_OFFLINE_PARAMS,
+    issuerIdentification: UNKNOWN_ISSUER,
   },
   notion: {
     label: 'Notion',
@@ -194,6 +259,10 @@ const definitions: Record<Exclude<OAuthProviderId, 'custom'>, Omit<ProviderDefin
       const owner = t.owner as { user?: { person?: { email?: unknown }; name?: unknown } } | undefined;
       return str(owner?.user?.person?.email) ?? str(owner?.user?.name) ?? str(t.workspace_name);
     },
+    revocation: { kind: 'rfc7009' },
+    revocationEndsGrant: true,
+    offlineAccess: NO_OFFLINE_PARAMS,
+    issuerIdentification: UNKNOWN_ISSUER,
   },
   gitlab: {
     label: 'GitLab',
@@ -208,6 +277,11 @@ const definitions: Record<Exclude<OAuthProviderId, 'custom'>, Omit<ProviderDefin
     authorizationUrl: (r) =>
       withPkce(new GitLab('https://gitlab.com', r.clientId, r.clientSecret, r.redirectUri).createAuthorizationURL(r.state, r.scopes), r.codeVerifier),
     account: (p) => str(p?.email) ?? str(p?.username) ?? standardAccount(p),
+    revocation: { kind: 'rfc7009' },
+    revocationEndsGrant: true,
+    // GitLab always issues a refresh token.
+    offlineAccess: NO_OFFLINE_PARAMS,
+    issuerIdentification: { issuer: 'https://gitlab.com', issParameterRequired: false },
   },
   atlassian: {
     label: 'Atlassian',
@@ -221,6 +295,11 @@ const definitions: Record<Exclude<OAuthProviderId, 'custom'>, Omit<ProviderDefin
     consoleUrl: 'https://developer.atlassian.com/console/myapps/',
     authorizationUrl: (r) => withPkce(new Atlassian(r.clientId, secretOf(r), r.redirectUri).createAuthorizationURL(r.state, r.scopes), r.codeVerifier),
     account: standardAccount,
+    // Atlassian's OAuth 2.0 (3LO) has no revocation endpoint: the person revokes the app on their Connected apps page.
+    revocation: { kind: 'none', removeAccessAt: { where: 'the Connected apps page of the Atlassian account (id.atlassian.com)', url: 'https://id.atlassian.com/manage-profile/apps' } },
+    revocationEndsGrant: false,
+    offlineAccess: { scopes: ['offline_access'], params: { prompt: 'consent' } },
+    issuerIdentification: UNKNOWN_ISSUER,
   },
   salesforce: {
     label: 'Salesforce',
@@ -235,6 +314,10 @@ const definitions: Record<Exclude<OAuthProviderId, 'custom'>, Omit<ProviderDefin
     authorizationUrl: (r) =>
       new Salesforce('login.salesforce.com', r.clientId, r.clientSecret, r.redirectUri).createAuthorizationURL(r.state, r.codeVerifier ?? '', r.scopes),
     account: standardAccount,
+    revocation: { kind: 'rfc7009' },
+    revocationEndsGrant: true,
+    offlineAccess: { scopes: ['refresh_token'], params: {} },
+    issuerIdentification: { issuer: 'https://login.salesforce.com', issParameterRequired: false },
   },
 };
 
@@ -247,6 +330,12 @@ const custom: ProviderDefinition = {
   // arctic's generic client, pointed at the app's own endpoints.
   authorizationUrl: genericUrl,
   account: standardAccount,
+  // A Custom app without a revocation URL gets `none` from resolveClient*.
+  revocation: { kind: 'rfc7009' },
+  revocationEndsGrant: true,
+  // OpenID Connect Core §11: offline_access is granted only with prompt=consent.
+  offlineAccess: { scopes: [], params: { prompt: 'consent' }, onlyWithScope: 'offline_access' },
+  issuerIdentification: UNKNOWN_ISSUER,
 };
 
 export function isOAuthProviderId(id: string): id is OAuthProviderId {

@@ -16,16 +16,19 @@ import { openSecret, sealCredentialSecretColumns, writeCredentialSecretsBatch } 
 import { resolveClientForCredential, type ResolvedClient } from './apps.server';
 import { isOAuthError } from './errors';
 import {
+  appMissing,
   failPermanently,
-  REFRESH_LEASE_MS,
+  LEASED_AT_SQL,
+  leaseAssignments,
+  leaseFrom,
   REFRESH_TOKEN_FIELD,
   releaseLease,
   requestRefreshTokens,
   type Loaded,
   type RefreshedTokens,
+  type RefreshLease,
   type RefreshResult,
 } from './refresh.server';
-import { TOKEN_REQUEST_TIMEOUT_MS } from './token-endpoint.server';
 
 export interface ScheduledRefresh {
   credentialId: string;
@@ -48,8 +51,8 @@ interface Claimed {
   /** The organization's active data-key version when the lease was taken: the new tokens are sealed with it. */
   keyVersion: number;
   client: { ok: true; value: ResolvedClient } | { ok: false; error: unknown };
-  /** Local time the lease was taken (the database's clock set its end; this only bounds our own wait). */
-  leasedAt: number;
+  /** The lease with its in-flight marker (set by the same statement, before any request is sent). */
+  lease: RefreshLease;
 }
 
 interface CommitRequest {
@@ -68,17 +71,19 @@ export function refreshBatchStats(): Readonly<typeof stats> {
   return { ...stats };
 }
 
-type ClaimRow = Loaded & { id: string; refreshCiphertext: Uint8Array; refreshKeyVersion: number; activeKeyVersion: number };
+type ClaimRow = Loaded & { id: string; refreshCiphertext: Uint8Array; refreshKeyVersion: number; activeKeyVersion: number; marker: Date; leasedAt: Date };
 
 async function claimBatch(requests: ClaimRequest[]): Promise<Array<PromiseSettledResult<Claimed | null>>> {
   // Two jobs for one credential in one batch: only the first may try for the lease here.
   const seen = new Set<string>();
   const unique = requests.filter((r) => (seen.has(r.credentialId) ? false : (seen.add(r.credentialId), true)));
   let rows: ClaimRow[];
+  const takenAt = Date.now();
   try {
     // Locks in id order and skips rows another transaction holds (they take the one-at-a-time path),
     // so batches in several processes never deadlock. The RETURNING row is the read under the lease,
-    // with the sealed refresh token and the organization's active key version.
+    // with the sealed refresh token and the organization's active key version; the same statement
+    // commits each lease's in-flight marker, so no round trip is added before the token requests.
     rows = await prisma.$queryRaw<ClaimRow[]>`
       WITH v AS (
         SELECT * FROM unnest(${unique.map((r) => r.credentialId)}::uuid[], ${unique.map((r) => r.owner)}::text[],
@@ -94,8 +99,7 @@ async function claimBatch(requests: ClaimRequest[]): Promise<Array<PromiseSettle
          ORDER BY c.id
          FOR UPDATE OF c SKIP LOCKED)
       UPDATE "Credential" c
-         SET "refreshLeaseOwner" = v.owner,
-             "refreshLeaseUntil" = now() + make_interval(secs => ${REFRESH_LEASE_MS / 1000})
+         SET ${leaseAssignments(Prisma.raw('v.owner'), 'c')}
         FROM v, "CredentialSecret" s, "Organization" o
        WHERE c.id = v.id AND c.id IN (SELECT id FROM due)
          AND (c."refreshLeaseUntil" IS NULL OR c."refreshLeaseUntil" < now())
@@ -104,13 +108,13 @@ async function claimBatch(requests: ClaimRequest[]): Promise<Array<PromiseSettle
       RETURNING c.id::text AS id, c."organizationId"::text AS "organizationId", c.type::text AS type, c.status::text AS status,
                 c.version, c."expiresAt", c."oauthProvider", c."oauthAppId"::text AS "oauthAppId", c."oauthTokenUrl",
                 c.settings, c."refreshFailingSince",
-                s.ciphertext AS "refreshCiphertext", s."keyVersion" AS "refreshKeyVersion", o."activeKeyVersion"`;
+                s.ciphertext AS "refreshCiphertext", s."keyVersion" AS "refreshKeyVersion", o."activeKeyVersion",
+                c."refreshRequestStartedAt" AS marker, ${LEASED_AT_SQL} AS "leasedAt"`;
   } catch (error) {
     // Nothing was taken; each job goes the one-at-a-time way (which reports a real outage itself).
     logger.warn({ err: { message: (error as Error).message } }, 'batched refresh claim failed; refreshing one at a time');
     return requests.map(() => fulfilled(null));
   }
-  const leasedAt = Date.now();
   stats.claimBatches++;
   stats.claimed += rows.length;
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -130,29 +134,30 @@ async function claimBatch(requests: ClaimRequest[]): Promise<Array<PromiseSettle
     requests.map(async (request): Promise<PromiseSettledResult<Claimed | null>> => {
       const row = byId.get(request.credentialId);
       if (!row || owners.get(request.credentialId) !== request.owner) return fulfilled(null);
+      const { refreshCiphertext, refreshKeyVersion, activeKeyVersion: keyVersion, marker, leasedAt, ...credential } = row;
+      const lease = leaseFrom(request.owner, takenAt, marker, leasedAt);
       let refreshToken: string;
       try {
         const bytes = await openSecret({
           organizationId: row.organizationId,
           credentialId: row.id,
           field: REFRESH_TOKEN_FIELD,
-          ciphertext: row.refreshCiphertext,
-          keyVersion: row.refreshKeyVersion,
+          ciphertext: refreshCiphertext,
+          keyVersion: refreshKeyVersion,
         });
         refreshToken = bytes.toString('utf8');
         bytes.fill(0);
       } catch (error) {
-        await releaseLease(row.id, request.owner);
+        await releaseLease(row.id, lease);
         return rejected(error);
       }
-      const { refreshCiphertext: _sealed, refreshKeyVersion: _version, activeKeyVersion: keyVersion, ...credential } = row;
       let client: Claimed['client'];
       try {
         client = { ok: true, value: await clientFor(credential) };
       } catch (error) {
         client = { ok: false, error };
       }
-      return fulfilled({ credential, refreshToken, keyVersion, client, leasedAt });
+      return fulfilled({ credential, refreshToken, keyVersion, client, lease });
     }),
   );
   return results;
@@ -169,6 +174,7 @@ function compareAndSetRefreshed(nowIso: string): Prisma.Sql {
              "expiresAt" = v.expires_at,
              "lastRefreshedAt" = ${nowIso}::timestamp,
              "refreshFailingSince" = NULL,
+             "refreshRequestStartedAt" = NULL,
              "oauthScopes" = CASE WHEN v.scopes IS NULL THEN c."oauthScopes" ELSE ARRAY(SELECT jsonb_array_elements_text(v.scopes::jsonb)) END,
              "nextRefreshAt" = v.next_at,
              "refreshLeaseOwner" = NULL,
@@ -254,6 +260,7 @@ async function commitTransaction(items: CommitRequest[]): Promise<{ written: Set
         organizationId: item.credential.organizationId,
         status: 'active',
         reason: null,
+        cause: null,
         context: item.request.context,
       });
       if (status.changed) changed.push(item.credential.id);
@@ -318,15 +325,12 @@ export async function refreshScheduled(input: ScheduledRefresh): Promise<Refresh
   let released = false;
   try {
     if (!claimed.client.ok) {
-      if (isOAuthError(claimed.client.error)) return await failPermanently(credential, claimed.client.error.message, input.context);
+      if (isOAuthError(claimed.client.error)) return await failPermanently(credential, claimed.client.error.message, input.context, appMissing(claimed.client.error.message));
       throw claimed.client.error;
     }
-    const tokens = await requestRefreshTokens(credential, claimed.client.value, claimed.refreshToken, input.context);
+    // The request is cut short before the lease lapses; the compare-and-set still checks the lease is ours.
+    const tokens = await requestRefreshTokens(credential, claimed.client.value, claimed.refreshToken, input.context, claimed.lease);
     if ('outcome' in tokens) return tokens;
-    if (Date.now() - claimed.leasedAt > REFRESH_LEASE_MS - TOKEN_REQUEST_TIMEOUT_MS) {
-      // Our lease may be close to lapsing; the compare-and-set still checks it is ours.
-      logger.warn({ credentialId: credential.id }, 'refresh held its lease unusually long');
-    }
     const nextRefreshAt = tokens.expiresAt ? refreshTimeFor(credential.id, tokens.expiresAt) : null;
     const written = await commits.submit({ request, credential, keyVersion: claimed.keyVersion, tokens, nextRefreshAt });
     if (written) {
@@ -338,6 +342,6 @@ export async function refreshScheduled(input: ScheduledRefresh): Promise<Refresh
     const now = await prisma.credential.findUnique({ where: { id: credential.id }, select: { expiresAt: true } });
     return { outcome: 'raced', expiresAt: now?.expiresAt ?? null };
   } finally {
-    if (!released) await releaseLease(credential.id, request.owner);
+    if (!released) await releaseLease(credential.id, claimed.lease);
   }
 }

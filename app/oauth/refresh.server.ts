@@ -3,11 +3,13 @@ import crypto from 'node:crypto';
 import { recordAudit, systemAuditContext, type AuditContext } from '~/audit/audit.server';
 import { notifyStatusChange, setCredentialStatus } from '~/credentials/status.server';
 import { prisma } from '~/db.server';
-import { REFRESH_TOKEN_FIELD, scheduleCredentialRefresh } from '~/jobs/refresh-schedule.server';
+import { Prisma } from '~/generated/prisma/client';
+import type { StatusCause } from '~/credentials/status';
+import { REFRESH_TOKEN_FIELD, refreshLeadMs, scheduleCredentialRefresh } from '~/jobs/refresh-schedule.server';
 import { logger } from '~/logger.server';
 import { isVaultError, readCredentialSecret, writeCredentialSecrets } from '~/vault/vault.server';
 import { resolveClientForCredential } from './apps.server';
-import { isOAuthError, RefreshError } from './errors';
+import { interruptedRefreshReason, isOAuthError, RefreshError } from './errors';
 import { classifyTokenFailure, requestTokens, TokenEndpointError, TOKEN_REQUEST_TIMEOUT_MS, type ClientCredentials } from './token-endpoint.server';
 
 export { RefreshError, isRefreshError } from './errors';
@@ -16,14 +18,25 @@ export const ACCESS_TOKEN_FIELD = 'access_token';
 export { REFRESH_TOKEN_FIELD };
 
 /**
- * How long a refresh holds its lease. Longer than the token request's own timeout, so a lease never
- * lapses while its holder may still receive (and store) a rotated refresh token.
+ * How long a refresh holds its lease: the token request's own timeout and a moment to store the answer
+ * (the request is cut short before the lease ends, so a lease never lapses while its holder may still
+ * receive a rotated refresh token). No longer: when a worker dies mid-request, the next attempt replays
+ * the old refresh token, and it must come while the provider's reuse grace period (Okta: 30 s by default)
+ * still accepts it, or the provider revokes the grant (ADR 010).
  */
-export const REFRESH_LEASE_MS = 30_000;
+export const REFRESH_LEASE_MS = TOKEN_REQUEST_TIMEOUT_MS + 2_000;
+/** The token request ends at least this long before the lease does, leaving the time to store its answer. */
+const LEASE_STORE_MARGIN_MS = 1_500;
 /** By default a refresh is skipped while the access token is valid for at least this long. */
 export const DEFAULT_MIN_VALIDITY_MS = 60_000;
+/**
+ * A stored access token closer than this to its expiry is unusable for an agent's request (it could
+ * expire on the way upstream): only then does the request wait for another process's refresh.
+ */
+export const USABLE_MARGIN_MS = 5_000;
 
-export type RefreshOutcome = 'refreshed' | 'still_valid' | 'raced';
+/** 'in_progress': another process holds the lease and the caller chose not to wait (its token is still usable). */
+export type RefreshOutcome = 'refreshed' | 'still_valid' | 'raced' | 'in_progress';
 
 export interface RefreshResult {
   outcome: RefreshOutcome;
@@ -37,6 +50,47 @@ export interface RefreshOptions {
   minValidityMs?: number;
   /** Who to name in the audit log (default: the refresh worker). */
   context?: AuditContext;
+  /** Wait while another process holds the lease (default true); false answers 'in_progress' at once. */
+  waitForLease?: boolean;
+}
+
+/**
+ * One refresh's lease, and what its token request came to. Taking the lease also commits the in-flight
+ * marker (Credential.refreshRequestStartedAt) before anything is sent; it is cleared when an answer is
+ * stored, and left behind when a request was sent and no answer came back (the provider may have rotated).
+ */
+export interface RefreshLease {
+  owner: string;
+  /** This process's clock just before the lease was taken: the token request must end well before it lapses. */
+  takenAt: number;
+  /** The database's time of taking the lease: the marker's value, unless an interrupted refresh left an older one. */
+  leasedAt: Date;
+  /** When an earlier refresh sent its request and never stored the answer (null: none did). */
+  interruptedAt: Date | null;
+  /** The token request went out; an answer (of any kind) came back. */
+  sent: boolean;
+  answered: boolean;
+}
+
+/**
+ * SQL for the columns of taking a lease: owner, end, and the in-flight marker, which keeps an older value
+ * left by an interrupted refresh (unless tokens were stored since, e.g. by a reconnect) and else is now.
+ * Shared by the one-at-a-time lease and the batched one.
+ */
+export function leaseAssignments(owner: Prisma.Sql, alias: string): Prisma.Sql {
+  const c = Prisma.raw(alias);
+  return Prisma.sql`"refreshLeaseOwner" = ${owner},
+             "refreshLeaseUntil" = now() + make_interval(secs => ${REFRESH_LEASE_MS / 1000}),
+             "refreshRequestStartedAt" = CASE WHEN ${c}."refreshRequestStartedAt" > COALESCE(${c}."lastRefreshedAt", '-infinity'::timestamp)
+                                              THEN ${c}."refreshRequestStartedAt" ELSE (now() AT TIME ZONE 'UTC')::timestamp(3) END`;
+}
+
+/** SQL: the database's time of taking the lease, exactly as the marker stores it (so the two compare equal). */
+export const LEASED_AT_SQL = Prisma.sql`(now() AT TIME ZONE 'UTC')::timestamp(3)`;
+
+/** The lease as taken, from the marker the statement returned. */
+export function leaseFrom(owner: string, takenAt: number, marker: Date, leasedAt: Date): RefreshLease {
+  return { owner, takenAt, leasedAt, interruptedAt: marker.getTime() < leasedAt.getTime() ? marker : null, sent: false, answered: false };
 }
 
 const REFRESH_CONTEXT = systemAuditContext('token refresh');
@@ -49,23 +103,32 @@ function isFresh(expiresAt: Date | null, minValidityMs: number): boolean {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Takes the lease if it is free or lapsed; the database's clock decides, so machines need not agree. */
-async function acquireLease(credentialId: string, owner: string): Promise<boolean> {
-  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
-    UPDATE "Credential"
-       SET "refreshLeaseOwner" = ${owner},
-           "refreshLeaseUntil" = now() + make_interval(secs => ${REFRESH_LEASE_MS / 1000})
-     WHERE id = ${credentialId}::uuid
-       AND type = 'oauth'
-       AND ("refreshLeaseUntil" IS NULL OR "refreshLeaseUntil" < now())
-    RETURNING id`;
-  return rows.length === 1;
+async function acquireLease(credentialId: string, owner: string): Promise<RefreshLease | null> {
+  const takenAt = Date.now();
+  const rows = await prisma.$queryRaw<Array<{ marker: Date; leasedAt: Date }>>`
+    UPDATE "Credential" c
+       SET ${leaseAssignments(Prisma.sql`${owner}`, 'c')}
+     WHERE c.id = ${credentialId}::uuid
+       AND c.type = 'oauth'
+       AND (c."refreshLeaseUntil" IS NULL OR c."refreshLeaseUntil" < now())
+    RETURNING c."refreshRequestStartedAt" AS marker, ${LEASED_AT_SQL} AS "leasedAt"`;
+  const row = rows[0];
+  return row ? leaseFrom(owner, takenAt, row.marker, row.leasedAt) : null;
 }
 
-/** Only the owner releases its lease; a lapsed lease another process took is left alone. */
-export async function releaseLease(credentialId: string, owner: string): Promise<void> {
+/**
+ * Only the owner releases its lease; a lapsed lease another process took is left alone. The marker this
+ * lease set goes with it, unless its request went out and no answer came back: then the provider may have
+ * rotated the refresh token, and the next refresh must know (an older marker stays either way).
+ */
+export async function releaseLease(credentialId: string, lease: RefreshLease): Promise<void> {
+  const unanswered = lease.sent && !lease.answered;
   await prisma.$executeRaw`
-    UPDATE "Credential" SET "refreshLeaseOwner" = NULL, "refreshLeaseUntil" = NULL
-     WHERE id = ${credentialId}::uuid AND "refreshLeaseOwner" = ${owner}`;
+    UPDATE "Credential"
+       SET "refreshLeaseOwner" = NULL, "refreshLeaseUntil" = NULL,
+           "refreshRequestStartedAt" = CASE WHEN ${unanswered} OR "refreshRequestStartedAt" < ${lease.leasedAt.toISOString()}::timestamp
+                                            THEN "refreshRequestStartedAt" END
+     WHERE id = ${credentialId}::uuid AND "refreshLeaseOwner" = ${lease.owner}`;
 }
 
 const credentialSelect = {
@@ -81,6 +144,15 @@ const credentialSelect = {
   settings: true,
   refreshFailingSince: true,
 } as const;
+
+/** How a permanent failure shows: status, the sentence a person reads, and its typed cause. */
+export interface PermanentOutcome {
+  status: 'needs_attention' | 'expired';
+  reason: string;
+  cause: StatusCause;
+  /** Extra audit details (never a secret). */
+  details?: Record<string, string>;
+}
 
 async function readSecret(organizationId: string, credentialId: string, field: string): Promise<string | null> {
   try {
@@ -101,15 +173,15 @@ function loadCredential(credentialId: string) {
 }
 
 /**
- * A permanent failure sets needs_attention ("Reconnect required: …") — unless the credential's
- * version moved since we read it under the lease: then someone else stored new tokens and this
- * was a race, not a revocation.
+ * A permanent failure sets needs_attention ("Reconnect required: …", cause refresh_revoked by default) —
+ * unless the credential's version moved since we read it under the lease: then someone else stored new
+ * tokens and this was a race, not a revocation. The in-flight marker is cleared: the reason tells it.
  */
 export async function failPermanently(
   credential: Loaded,
   message: string,
   context: AuditContext,
-  outcome: { status: 'needs_attention' | 'expired'; reason: string } = { status: 'needs_attention', reason: `Reconnect required: ${message}` },
+  outcome: PermanentOutcome = { status: 'needs_attention', reason: `Reconnect required: ${message}`, cause: 'refresh_revoked' },
 ): Promise<RefreshResult> {
   const result = await prisma.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<Array<{ version: number; expiresAt: Date | null }>>`
@@ -118,13 +190,14 @@ export async function failPermanently(
     if (!current || current.version !== credential.version) return { raced: true as const, expiresAt: current?.expiresAt ?? null };
     await tx.credential.update({
       where: { id: credential.id },
-      data: { refreshFailingSince: credential.refreshFailingSince ?? new Date(), nextRefreshAt: null },
+      data: { refreshFailingSince: credential.refreshFailingSince ?? new Date(), nextRefreshAt: null, refreshRequestStartedAt: null },
     });
     const status = await setCredentialStatus(tx, {
       credentialId: credential.id,
       organizationId: credential.organizationId,
       status: outcome.status,
       reason: outcome.reason,
+      cause: outcome.cause,
       context,
     });
     await recordAudit(tx, {
@@ -134,7 +207,7 @@ export async function failPermanently(
       targetType: 'credential',
       targetId: credential.id,
       credentialId: credential.id,
-      details: { kind: 'permanent', reason: message },
+      details: { kind: 'permanent', reason: message, cause: outcome.cause, ...outcome.details },
     });
     return { raced: false as const, changed: status.changed };
   });
@@ -173,24 +246,44 @@ export interface RefreshedTokens {
 }
 
 /**
- * Under the lease: the token request itself. A classified failure is recorded (permanent: needs
- * attention unless the version moved, which answers 'raced'; transient: throws RefreshError).
+ * Under the lease: the token request itself, cut short before the lease lapses. A classified failure is
+ * recorded (permanent: needs attention unless the version moved, which answers 'raced'; transient: throws
+ * RefreshError). A refusal of the grant after an interrupted refresh is named for what it is: the provider
+ * rotated the refresh token then, and took our replay of the old one for token reuse.
  */
 export async function requestRefreshTokens(
   credential: Loaded,
   client: ClientCredentials & { endpoints: { tokenUrl: string } },
   refreshToken: string,
   context: AuditContext,
+  lease: RefreshLease,
 ): Promise<RefreshedTokens | RefreshResult> {
+  const timeoutMs = Math.min(TOKEN_REQUEST_TIMEOUT_MS, lease.takenAt + REFRESH_LEASE_MS - LEASE_STORE_MARGIN_MS - Date.now());
+  if (timeoutMs < 1_000) {
+    // Too little of the lease is left to send and store: nothing is sent, the retry takes a new lease.
+    return failTransiently(credential, 'the refresh could not start in time', undefined, context);
+  }
   let tokens;
   try {
-    tokens = await requestTokens(client.endpoints.tokenUrl, client, { grant_type: 'refresh_token', refresh_token: refreshToken }, TOKEN_REQUEST_TIMEOUT_MS);
+    lease.sent = true;
+    tokens = await requestTokens(client.endpoints.tokenUrl, client, { grant_type: 'refresh_token', refresh_token: refreshToken }, timeoutMs);
+    lease.answered = true;
   } catch (error) {
     if (!(error instanceof TokenEndpointError)) throw error;
+    // A network failure may have reached the provider (a lost answer); any other failure is its answer, or nothing was sent.
+    lease.answered = error.failure.kind !== 'network';
     const verdict = classifyTokenFailure(error.failure);
     logger.warn({ credentialId: credential.id, kind: verdict.kind, reason: verdict.message }, 'OAuth refresh failed');
-    if (verdict.kind === 'permanent') return failPermanently(credential, verdict.message, context);
-    return failTransiently(credential, verdict.message, verdict.retryAfterMs, context);
+    if (verdict.kind === 'transient') return failTransiently(credential, verdict.message, verdict.retryAfterMs, context);
+    if (lease.interruptedAt && error.failure.kind === 'oauth' && error.failure.code === 'invalid_grant') {
+      return failPermanently(credential, verdict.message, context, {
+        status: 'needs_attention',
+        reason: interruptedRefreshReason(lease.interruptedAt),
+        cause: 'refresh_reuse_revoked',
+        details: { interruptedAt: lease.interruptedAt.toISOString() },
+      });
+    }
+    return failPermanently(credential, verdict.message, context);
   }
 
   const data = tokens.data as Record<string, unknown>;
@@ -203,7 +296,7 @@ export async function requestRefreshTokens(
 }
 
 /** Under the lease: re-read, call the token endpoint, compare-and-set the new tokens. */
-async function refreshUnderLease(credentialId: string, owner: string, startVersion: number, opts: Required<Pick<RefreshOptions, 'force' | 'minValidityMs'>> & { context: AuditContext }): Promise<RefreshResult> {
+async function refreshUnderLease(credentialId: string, lease: RefreshLease, startVersion: number, opts: Required<Pick<RefreshOptions, 'force' | 'minValidityMs'>> & { context: AuditContext }): Promise<RefreshResult> {
   const credential = await loadCredential(credentialId);
   if (!credential || credential.type !== 'oauth') throw new RefreshError('permanent', 'The credential no longer exists');
   if (credential.version !== startVersion) return { outcome: 'raced', expiresAt: credential.expiresAt };
@@ -219,30 +312,31 @@ async function refreshUnderLease(credentialId: string, owner: string, startVersi
       'there is no refresh token',
       opts.context,
       expired
-        ? { status: 'expired', reason: 'The access token expired and there is no refresh token: reconnect or paste new tokens' }
-        : { status: 'needs_attention', reason: 'Reconnect required: there is no refresh token' },
+        ? { status: 'expired', reason: 'The access token expired and there is no refresh token: reconnect or paste new tokens', cause: 'token_expired_no_refresh' }
+        : { status: 'needs_attention', reason: 'Reconnect required: there is no refresh token', cause: 'refresh_revoked' },
     );
   }
   let client;
   try {
     client = await resolveClientForCredential(credential);
   } catch (error) {
-    if (isOAuthError(error)) return failPermanently(credential, error.message, opts.context);
+    if (isOAuthError(error)) return failPermanently(credential, error.message, opts.context, appMissing(error.message));
     throw error;
   }
 
-  const tokens = await requestRefreshTokens(credential, client, refreshToken, opts.context);
+  const tokens = await requestRefreshTokens(credential, client, refreshToken, opts.context, lease);
   if ('outcome' in tokens) return tokens;
   const { expiresAt, secrets, scopes } = tokens;
 
   const written = await prisma.$transaction(async (tx) => {
     const { count } = await tx.credential.updateMany({
-      where: { id: credential.id, version: credential.version, refreshLeaseOwner: owner },
+      where: { id: credential.id, version: credential.version, refreshLeaseOwner: lease.owner },
       data: {
         version: { increment: 1 },
         expiresAt,
         lastRefreshedAt: new Date(),
         refreshFailingSince: null,
+        refreshRequestStartedAt: null,
         ...(scopes ? { oauthScopes: scopes } : {}),
       },
     });
@@ -251,7 +345,7 @@ async function refreshUnderLease(credentialId: string, owner: string, startVersi
     const status =
       credential.status === 'active'
         ? { changed: false }
-        : await setCredentialStatus(tx, { credentialId: credential.id, organizationId: credential.organizationId, status: 'active', reason: null, context: opts.context });
+        : await setCredentialStatus(tx, { credentialId: credential.id, organizationId: credential.organizationId, status: 'active', reason: null, cause: null, context: opts.context });
     return status;
   });
   if (!written) {
@@ -265,11 +359,16 @@ async function refreshUnderLease(credentialId: string, owner: string, startVersi
   return { outcome: 'refreshed', expiresAt };
 }
 
+/** The outcome of a permanent failure to find the credential's OAuth app (client). */
+export function appMissing(message: string): PermanentOutcome {
+  return { status: 'needs_attention', reason: `Reconnect required: ${message}`, cause: 'oauth_app_missing' };
+}
+
 /**
  * Refreshes an OAuth credential's access token. At most one refresh per credential runs at a time
- * across all processes; callers that find one running wait for it and answer 'raced' (someone else
- * refreshed) or 'still_valid'. Throws RefreshError: 'permanent' (needs_attention is already set
- * unless it was a race) or 'transient' (retry, after retryAfterMs when given).
+ * across all processes; callers that find one running wait for it (unless waitForLease is false) and
+ * answer 'raced' (someone else refreshed) or 'still_valid'. Throws RefreshError: 'permanent'
+ * (needs_attention is already set unless it was a race) or 'transient' (retry, after retryAfterMs when given).
  */
 export async function refreshCredential(credentialId: string, opts: RefreshOptions = {}): Promise<RefreshResult> {
   const force = opts.force ?? false;
@@ -281,7 +380,9 @@ export async function refreshCredential(credentialId: string, opts: RefreshOptio
 
   const owner = crypto.randomUUID();
   const giveUpAt = Date.now() + REFRESH_LEASE_MS + TOKEN_REQUEST_TIMEOUT_MS;
-  while (!(await acquireLease(credentialId, owner))) {
+  let lease: RefreshLease | null;
+  while (!(lease = await acquireLease(credentialId, owner))) {
+    if (opts.waitForLease === false) return { outcome: 'in_progress', expiresAt: initial.expiresAt };
     await sleep(20 + Math.random() * 40);
     const now = await prisma.credential.findUnique({ where: { id: credentialId }, select: { version: true, expiresAt: true } });
     if (!now) throw new RefreshError('permanent', 'The credential no longer exists');
@@ -290,28 +391,34 @@ export async function refreshCredential(credentialId: string, opts: RefreshOptio
     if (Date.now() > giveUpAt) throw new RefreshError('transient', 'another refresh of this credential is still running', 1_000);
   }
   try {
-    return await refreshUnderLease(credentialId, owner, initial.version, { force, minValidityMs, context });
+    return await refreshUnderLease(credentialId, lease, initial.version, { force, minValidityMs, context });
   } finally {
-    await releaseLease(credentialId, owner);
+    await releaseLease(credentialId, lease);
   }
 }
 
 /**
- * The access token to inject into an agent's request: refreshed first (single-flight) when it
- * expires within `leadMs`. A transient refresh failure still answers with a token that has not expired.
+ * The access token to inject into an agent's request: refreshed first (single-flight) when it expires
+ * within the lead — `leadMs`, but at most half the token's lifetime, as for the scheduled refresh, so a
+ * 20-second token is not refreshed on every call. A token that is still usable is answered at once when
+ * another process is refreshing; only an unusable one (expired, nearly so, or refused upstream:
+ * forceRefresh) waits for that refresh. A transient refresh failure still answers with a token that has
+ * not expired.
  */
 export async function accessTokenForUse(credentialId: string, opts: { leadMs?: number; forceRefresh?: boolean } = {}): Promise<string> {
-  const leadMs = opts.leadMs ?? DEFAULT_MIN_VALIDITY_MS;
   const credential = await prisma.credential.findUnique({
     where: { id: credentialId },
-    select: { organizationId: true, type: true, status: true, expiresAt: true },
+    select: { organizationId: true, type: true, status: true, expiresAt: true, lastRefreshedAt: true, createdAt: true },
   });
   if (!credential || credential.type !== 'oauth') throw new RefreshError('permanent', 'The credential does not exist or is not an OAuth credential');
   if (credential.status === 'disconnected') throw new RefreshError('permanent', 'The credential is disconnected; connect it again');
   let expiresAt = credential.expiresAt;
+  const issuedAt = credential.lastRefreshedAt ?? credential.createdAt;
+  const leadMs = expiresAt ? refreshLeadMs(expiresAt.getTime() - issuedAt.getTime(), opts.leadMs ?? DEFAULT_MIN_VALIDITY_MS) : 0;
   if (opts.forceRefresh || !isFresh(expiresAt, leadMs)) {
+    const usable = !opts.forceRefresh && isFresh(expiresAt, USABLE_MARGIN_MS);
     try {
-      expiresAt = (await refreshCredential(credentialId, { force: opts.forceRefresh, minValidityMs: leadMs })).expiresAt;
+      expiresAt = (await refreshCredential(credentialId, { force: opts.forceRefresh, minValidityMs: leadMs, waitForLease: !usable })).expiresAt;
     } catch (error) {
       const stillUsable = expiresAt !== null && expiresAt.getTime() > Date.now();
       if (!(error instanceof RefreshError && error.kind === 'transient' && stillUsable)) throw error;

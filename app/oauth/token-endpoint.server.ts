@@ -1,14 +1,14 @@
-// Talks to a provider's token and revocation endpoints with a hard timeout, and classifies their failures.
+// Talks to a provider's token, revocation and userinfo endpoints through the egress policy, with a hard timeout, and classifies their failures.
 //
 // arctic builds the authorization URLs and parses token responses (OAuth2Tokens), but its token
 // requests use a bare fetch: no timeout (the refresh lease must outlive the request, so the request
-// has to be bounded for real) and no access to Retry-After. So the POST itself is made here, in
-// arctic's shape (form body, Accept: application/json, basic or post client authentication), over
-// node:http(s) with keep-alive connection pools.
-import http from 'node:http';
-import https from 'node:https';
-import zlib from 'node:zlib';
+// has to be bounded for real), no access to Retry-After and no egress policy. So the POST itself is made
+// here, in arctic's shape (form body, Accept: application/json, basic or post client authentication),
+// through app/egress (keep-alive pools, every address judged after DNS resolution). Whatever the provider
+// answers passes a Redactor of this request's own secrets before it becomes a message.
 import { OAuth2Tokens } from 'arctic';
+import { redactorFor, type Redactor } from '~/egress/redact';
+import { egressRequest, isEgressRequestError, type EgressResponse } from '~/egress/request.server';
 
 /** How long one token or revocation request may take; the refresh lease is held longer than this. */
 export const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
@@ -18,12 +18,19 @@ export interface ClientCredentials {
   clientSecret: string | null;
   /** RFC 6749 §2.3.1: HTTP Basic (default) or client_id/client_secret in the body. */
   clientAuth: 'basic' | 'post';
+  /**
+   * The organization's Network setting: may the provider's endpoints be on private addresses (Settings → Network).
+   * The resolvers in apps.server.ts always set it; absent means refused (fail closed).
+   */
+  allowPrivateHosts?: boolean;
 }
 
 export type TokenFailure =
   | { kind: 'oauth'; status: number; code: string; description: string | null }
   | { kind: 'http'; status: number; retryAfterMs?: number }
-  | { kind: 'network'; timedOut: boolean };
+  | { kind: 'network'; timedOut: boolean }
+  /** The egress policy refused the address (private, loopback or link-local, and the organization does not allow those). */
+  | { kind: 'refused'; host: string };
 
 /** A token-endpoint failure; its message is built from the provider's words, never from what we sent. */
 export class TokenEndpointError extends Error {
@@ -41,6 +48,8 @@ function describeFailure(failure: TokenFailure): string {
       return `the provider answered HTTP ${failure.status}`;
     case 'network':
       return failure.timedOut ? 'the provider did not answer in time' : 'the provider could not be reached';
+    case 'refused':
+      return `Latchkey does not connect to ${failure.host}: it is a private address (loopback, private network or link-local), and this organization does not allow private hosts (Settings → Network)`;
   }
 }
 
@@ -51,6 +60,8 @@ const TRANSIENT_CODES = new Set(['temporarily_unavailable', 'server_error', 'slo
 export function classifyTokenFailure(failure: TokenFailure): { kind: 'permanent' | 'transient'; message: string; retryAfterMs?: number } {
   const message = describeFailure(failure);
   if (failure.kind === 'network') return { kind: 'transient', message };
+  // A person must change the address or the Network setting; retrying changes nothing.
+  if (failure.kind === 'refused') return { kind: 'permanent', message };
   if (failure.kind === 'oauth') {
     if (TRANSIENT_CODES.has(failure.code) || failure.status >= 500 || failure.status === 429) return { kind: 'transient', message };
     // invalid_grant, unauthorized_client, revoked and any other OAuth error the provider states plainly.
@@ -71,13 +82,6 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** Removes values we sent (tokens, secrets) from text a provider might echo back. */
-export function scrub(text: string, secrets: ReadonlyArray<string | null | undefined>): string {
-  let out = text;
-  for (const secret of secrets) if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out.slice(0, 300);
-}
-
 function basicCredentials(id: string, secret: string): string {
   // RFC 6749 §2.3.1: form-urlencode both before base64.
   return Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64');
@@ -89,7 +93,18 @@ interface FormRequest {
   body: string;
 }
 
-function formRequest(url: string, client: ClientCredentials, params: Record<string, string>): FormRequest {
+/** Body parameters whose values are secrets (everything else we send — grant_type, redirect_uri, scope, client_id — is not). */
+const SECRET_PARAMS = ['refresh_token', 'code', 'code_verifier', 'client_secret', 'token', 'assertion', 'client_assertion', 'password'];
+
+/** Everything this request carries that a provider must not be able to echo into Latchkey: the client secret and its Basic form, tokens, code, verifier. */
+function redactorForRequest(client: ClientCredentials, params: Record<string, string>): Redactor {
+  return redactorFor({
+    secrets: [client.clientSecret, ...SECRET_PARAMS.map((name) => params[name])],
+    basic: client.clientSecret ? [{ username: client.clientId, password: client.clientSecret }] : [],
+  });
+}
+
+function formRequest(client: ClientCredentials, params: Record<string, string>): FormRequest {
   const body = new URLSearchParams(params);
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',
@@ -105,115 +120,32 @@ function formRequest(url: string, client: ClientCredentials, params: Record<stri
   return { method: 'POST', headers, body: body.toString() };
 }
 
-/** What a token or revocation endpoint answered (the whole body, already read). */
-interface EndpointResponse {
-  status: number;
-  ok: boolean;
-  headers: { get(name: string): string | null };
-  body: Buffer;
+/**
+ * POSTs through the egress policy and reads the whole answer within `timeoutMs`. A redirect is a network
+ * failure (like fetch with `redirect: 'error'`); so is anything that is not an answer (refused, reset, TLS,
+ * timeout, oversized). An address the policy refuses is its own failure, so a person learns why.
+ */
+async function send(url: string, init: FormRequest, allowPrivateHosts: boolean, timeoutMs: number): Promise<EgressResponse> {
+  let response: EgressResponse;
+  try {
+    response = await egressRequest(url, { method: init.method, headers: init.headers, body: init.body, allowPrivateHosts, timeoutMs });
+  } catch (error) {
+    if (isEgressRequestError(error) && error.kind === 'refused') throw new TokenEndpointError({ kind: 'refused', host: hostOf(url) });
+    throw new TokenEndpointError({ kind: 'network', timedOut: isEgressRequestError(error) && error.kind === 'timeout' });
+  }
+  if (response.status >= 300 && response.status < 400 && response.status !== 304) throw new TokenEndpointError({ kind: 'network', timedOut: false });
+  return response;
 }
 
-/** Answers larger than this are not token responses; the request is abandoned as a network failure. */
-const MAX_RESPONSE_BYTES = 1024 * 1024;
-
-// Keep-alive pools: a refresh burst reuses connections to the provider instead of a handshake each.
-// node:http(s) rather than fetch: measured here at about a quarter of fetch's CPU per request.
-const agents = {
-  http: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' }),
-  https: new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, scheduling: 'lifo' }),
-};
-
-/** fetch decoded compressed answers by itself; a provider compressing anyway still works. */
-function decodeBody(body: Buffer, encoding: string | undefined): Buffer {
-  switch ((encoding ?? '').trim().toLowerCase()) {
-    case '':
-    case 'identity':
-      return body;
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.gunzipSync(body, { maxOutputLength: MAX_RESPONSE_BYTES });
-    case 'deflate':
-      return zlib.inflateSync(body, { maxOutputLength: MAX_RESPONSE_BYTES });
-    case 'br':
-      return zlib.brotliDecompressSync(body, { maxOutputLength: MAX_RESPONSE_BYTES });
-    default:
-      throw new Error('unsupported content encoding');
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return 'the address';
   }
 }
 
-/**
- * POSTs and reads the whole answer within `timeoutMs`. Like fetch with `redirect: 'error'`, a redirect
- * is a network failure; so is anything that is not an answer (refused, reset, TLS, timeout, oversized).
- */
-function send(url: string, init: FormRequest, timeoutMs: number): Promise<EndpointResponse> {
-  return new Promise<EndpointResponse>((resolve, reject) => {
-    let settled = false;
-    let request: http.ClientRequest | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const fail = (timedOut: boolean) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      request?.destroy();
-      reject(new TokenEndpointError({ kind: 'network', timedOut }));
-    };
-    const onResponse = (response: http.IncomingMessage) => {
-      const status = response.statusCode ?? 0;
-      if (status >= 300 && status < 400 && status !== 304) {
-        response.resume();
-        fail(false);
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_RESPONSE_BYTES) fail(false);
-        else chunks.push(chunk);
-      });
-      response.on('error', () => fail(false));
-      response.on('aborted', () => fail(false));
-      response.on('end', () => {
-        if (settled) return;
-        let body: Buffer;
-        try {
-          body = decodeBody(Buffer.concat(chunks, size), response.headers['content-encoding']);
-        } catch {
-          fail(false);
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        const headers = response.headers;
-        const get = (name: string) => {
-          const value = headers[name.toLowerCase()];
-          return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-        };
-        resolve({ status, ok: status >= 200 && status < 300, headers: { get }, body });
-      });
-    };
-    const body = Buffer.from(init.body, 'utf8');
-    try {
-      const target = new URL(url);
-      const secure = target.protocol === 'https:';
-      if (!secure && target.protocol !== 'http:') throw new Error('not an http(s) URL');
-      request = (secure ? https : http).request(
-        target,
-        { method: init.method, agent: secure ? agents.https : agents.http, headers: { ...init.headers, 'content-length': String(body.length) } },
-        onResponse,
-      );
-    } catch {
-      // A malformed URL or header: nothing was sent.
-      fail(false);
-      return;
-    }
-    timer = setTimeout(() => fail(true), timeoutMs);
-    request.on('error', () => fail(false));
-    request.end(body);
-  });
-}
-
-function readJson(response: EndpointResponse): Record<string, unknown> | null {
+function readJson(response: EgressResponse): Record<string, unknown> | null {
   try {
     const data: unknown = JSON.parse(response.body.toString('utf8'));
     return typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : null;
@@ -222,16 +154,18 @@ function readJson(response: EndpointResponse): Record<string, unknown> | null {
   }
 }
 
-function oauthFailure(status: number, data: Record<string, unknown> | null, secrets: ReadonlyArray<string | null | undefined>): TokenFailure | null {
+/** The provider's error in its own words, with everything this request sent removed (before any shortening). */
+function oauthFailure(status: number, data: Record<string, unknown> | null, redactor: Redactor): TokenFailure | null {
   const code = data && typeof data.error === 'string' ? data.error : null;
   if (!code) return null;
-  const description = typeof data?.error_description === 'string' ? scrub(data.error_description, secrets) : null;
-  return { kind: 'oauth', status, code: scrub(code, secrets).slice(0, 80), description };
+  const description = typeof data?.error_description === 'string' ? redactor.redactShort(data.error_description, 300) : null;
+  return { kind: 'oauth', status, code: redactor.redactShort(code, 80), description };
 }
 
 /**
  * POSTs a grant to a token endpoint and returns arctic's OAuth2Tokens. Throws TokenEndpointError for
- * OAuth errors (also Slack-style `{ ok: false, error }` answers), other HTTP statuses and network failures.
+ * OAuth errors (also Slack-style `{ ok: false, error }` answers), other HTTP statuses, network failures
+ * and addresses the egress policy refuses.
  */
 export async function requestTokens(
   tokenUrl: string,
@@ -239,24 +173,24 @@ export async function requestTokens(
   params: Record<string, string>,
   timeoutMs = TOKEN_REQUEST_TIMEOUT_MS,
 ): Promise<OAuth2Tokens> {
-  const secrets = [client.clientSecret, params.refresh_token, params.code, params.code_verifier];
-  const response = await send(tokenUrl, formRequest(tokenUrl, client, params), timeoutMs);
+  const redactor = redactorForRequest(client, params);
+  const response = await send(tokenUrl, formRequest(client, params), client.allowPrivateHosts ?? false, timeoutMs);
   const data = readJson(response);
   if (response.status === 200 && data) {
     if (data.ok === false || (typeof data.error === 'string' && typeof data.access_token !== 'string')) {
-      throw new TokenEndpointError(oauthFailure(400, { error: data.error ?? 'invalid_grant', error_description: data.error_description }, secrets)!);
+      throw new TokenEndpointError(oauthFailure(400, { error: data.error ?? 'invalid_grant', error_description: data.error_description }, redactor)!);
     }
     if (typeof data.access_token !== 'string' || data.access_token.length === 0) {
       throw new TokenEndpointError({ kind: 'http', status: 502 });
     }
     return new OAuth2Tokens(data);
   }
-  const failure = oauthFailure(response.status, data, secrets);
+  const failure = oauthFailure(response.status, data, redactor);
   if (failure && response.status < 500 && response.status !== 429 && response.status !== 408) throw new TokenEndpointError(failure);
   throw new TokenEndpointError({
     kind: 'http',
     status: response.status === 200 ? 502 : response.status,
-    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+    retryAfterMs: parseRetryAfter(response.header('retry-after')),
   });
 }
 
@@ -268,29 +202,34 @@ export async function revokeAtEndpoint(
   tokenTypeHint: 'refresh_token' | 'access_token',
   timeoutMs = TOKEN_REQUEST_TIMEOUT_MS,
 ): Promise<void> {
-  const response = await send(revocationUrl, formRequest(revocationUrl, client, { token, token_type_hint: tokenTypeHint }), timeoutMs);
+  const params = { token, token_type_hint: tokenTypeHint };
+  const response = await send(revocationUrl, formRequest(client, params), client.allowPrivateHosts ?? false, timeoutMs);
   if (response.ok) return;
-  const data = readJson(response);
-  const failure = oauthFailure(response.status, data, [token, client.clientSecret]);
+  const failure = oauthFailure(response.status, readJson(response), redactorForRequest(client, params));
   // RFC 7009 §2.2: an invalid (already revoked or expired) token still answers 200; treat its error alike.
   if (failure?.kind === 'oauth' && failure.code === 'invalid_token') return;
-  throw new TokenEndpointError(failure ?? { kind: 'http', status: response.status, retryAfterMs: parseRetryAfter(response.headers.get('retry-after')) });
+  throw new TokenEndpointError(failure ?? { kind: 'http', status: response.status, retryAfterMs: parseRetryAfter(response.header('retry-after')) });
 }
 
-/** Fetches a userinfo-style JSON document with the access token; null when the provider has none or fails. */
-export async function fetchProfile(url: string, accessToken: string, timeoutMs = TOKEN_REQUEST_TIMEOUT_MS): Promise<Record<string, unknown> | null> {
+/**
+ * Fetches a userinfo-style JSON document with the access token, through the egress policy; null when the
+ * provider has none or fails (its answer is then never read, so nothing it says can carry the token on).
+ */
+export async function fetchProfile(
+  url: string,
+  accessToken: string,
+  options: { allowPrivateHosts: boolean; timeoutMs?: number },
+): Promise<Record<string, unknown> | null> {
   try {
-    const response = await fetch(url, {
-      headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json', 'user-agent': 'latchkey' },
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
+    const response = await egressRequest(url, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+      allowPrivateHosts: options.allowPrivateHosts,
+      timeoutMs: options.timeoutMs ?? TOKEN_REQUEST_TIMEOUT_MS,
     });
-    if (!response.ok) {
-      await response.body?.cancel();
-      return null;
-    }
-    const data: unknown = await response.json();
-    return typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : null;
+    if (!response.ok) return null;
+    const data: unknown = JSON.parse(response.body.toString('utf8'));
+    return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : null;
   } catch {
     return null;
   }

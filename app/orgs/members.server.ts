@@ -1,17 +1,25 @@
-// Managing an organization's members: list, change a role, remove; an organization always keeps an owner.
+// Managing an organization's members: list, change a role, remove; an organization always keeps an owner; every change is audited.
+import { recordAudit } from '~/audit/audit.server';
 import { prisma } from '~/db.server';
 import type { Prisma } from '~/generated/prisma/client';
 import { OrgError } from './errors';
-import { hasRole, type Role } from './roles';
+import type { OrgActor } from './membership.server';
+import { can, deniedMessage } from './permissions';
+import type { Role } from './roles';
 
 type Tx = Prisma.TransactionClient;
 
-export interface Actor {
-  userId: string;
-  role: Role;
-}
-
 export const LAST_OWNER_MESSAGE = 'An organization needs at least one owner. Make someone else an owner first.';
+
+/** The audit actions of membership changes (labels in app/audit/labels.ts). */
+export const MEMBER_AUDIT_ACTIONS = {
+  invite: 'member.invite',
+  revokeInvitation: 'member.invitation_revoke',
+  join: 'member.join',
+  roleChange: 'member.role_change',
+  remove: 'member.remove',
+  leave: 'member.leave',
+} as const;
 
 export async function listMembers(organizationId: string) {
   const rows = await prisma.membership.findMany({
@@ -38,15 +46,12 @@ async function loadTarget(tx: Tx, organizationId: string, membershipId: string) 
   return target;
 }
 
-function assertCanManage(actor: Actor, targetRole: Role, newRole?: Role) {
-  if (!hasRole(actor.role, 'admin')) throw new OrgError('Only owners and admins can manage members.', 403);
-  if (actor.role !== 'owner' && (targetRole === 'owner' || newRole === 'owner')) {
-    throw new OrgError('Only owners can grant or change the owner role.', 403);
-  }
+function assertCanManage(actor: OrgActor, targetRole: Role, newRole?: Role) {
+  if (!can(actor, 'member.manage', { role: targetRole, newRole })) throw new OrgError(deniedMessage(actor.role, 'member.manage'), 403);
 }
 
-/** Changes a member's role. Throws OrgError (nothing changed) when not allowed or when it would leave no owner. */
-export async function changeMemberRole(organizationId: string, actor: Actor, membershipId: string, role: Role) {
+/** Changes a member's role. Throws OrgError (nothing changed, nothing audited) when not allowed or when it would leave no owner. */
+export async function changeMemberRole(organizationId: string, actor: OrgActor, membershipId: string, role: Role) {
   return prisma.$transaction(async (tx) => {
     const target = await loadTarget(tx, organizationId, membershipId);
     assertCanManage(actor, target.role, role);
@@ -55,12 +60,20 @@ export async function changeMemberRole(organizationId: string, actor: Actor, mem
       throw new OrgError(LAST_OWNER_MESSAGE, 409);
     }
     await tx.membership.update({ where: { id: target.id }, data: { role } });
+    await recordAudit(tx, {
+      organizationId,
+      context: actor.context,
+      action: MEMBER_AUDIT_ACTIONS.roleChange,
+      targetType: 'user',
+      targetId: target.userId,
+      details: { name: target.user.name, email: target.user.email, from: target.role, to: role },
+    });
     return { ...target, role };
   });
 }
 
-/** Removes a member. Throws OrgError (nothing changed) when not allowed or when it would leave no owner. */
-export async function removeMember(organizationId: string, actor: Actor, membershipId: string) {
+/** Removes a member (or lets someone leave). Throws OrgError (nothing changed) when not allowed or when it would leave no owner. */
+export async function removeMember(organizationId: string, actor: OrgActor, membershipId: string) {
   return prisma.$transaction(async (tx) => {
     const target = await loadTarget(tx, organizationId, membershipId);
     assertCanManage(actor, target.role);
@@ -68,6 +81,14 @@ export async function removeMember(organizationId: string, actor: Actor, members
       throw new OrgError(LAST_OWNER_MESSAGE, 409);
     }
     await tx.membership.delete({ where: { id: target.id } });
+    await recordAudit(tx, {
+      organizationId,
+      context: actor.context,
+      action: target.userId === actor.userId ? MEMBER_AUDIT_ACTIONS.leave : MEMBER_AUDIT_ACTIONS.remove,
+      targetType: 'user',
+      targetId: target.userId,
+      details: { name: target.user.name, email: target.user.email, role: target.role },
+    });
     return target;
   });
 }

@@ -23,8 +23,15 @@ import { action as newOrgAction } from '~/routes/orgs.new';
 import { OrgError } from './errors';
 import { acceptInvitation, createInvitation, hashInvitationToken } from './invitations.server';
 import { changeMemberRole, LAST_OWNER_MESSAGE, removeMember } from './members.server';
-import { requireMembership } from './membership.server';
+import { requireMembership, type OrgActor } from './membership.server';
+import type { Role } from './roles';
 import { slugify } from './organizations.server';
+
+const TEST_ORIGIN = { ip: '203.0.113.9', userAgent: 'vitest' };
+
+function testActor(userId: string, role: Role): OrgActor {
+  return { userId, role, context: { actor: { type: 'user', id: userId, label: userId }, ...TEST_ORIGIN } };
+}
 
 const ORG_LOADERS = {
   layout: layoutLoader,
@@ -199,7 +206,7 @@ describe('members and roles', () => {
     const owner = await createSignedUpUser();
     const second = await createMember(owner.slug, 'owner');
     const first = await prisma.membership.findFirstOrThrow({ where: { userId: owner.userId } });
-    const actor = { userId: owner.userId, role: 'owner' as const };
+    const actor = testActor(owner.userId, 'owner');
     const results = await Promise.allSettled([
       changeMemberRole(second.organizationId, actor, first.id, 'admin'),
       changeMemberRole(second.organizationId, actor, second.membershipId, 'admin'),
@@ -215,7 +222,7 @@ describe('members and roles', () => {
     const admin = await createMember(owner.slug, 'admin');
     const member = await createMember(owner.slug, 'member');
     const ownerMembership = await prisma.membership.findFirstOrThrow({ where: { userId: owner.userId } });
-    const adminActor = { userId: admin.userId, role: 'admin' as const };
+    const adminActor = testActor(admin.userId, 'admin');
 
     await expect(changeMemberRole(admin.organizationId, adminActor, member.membershipId, 'owner')).rejects.toMatchObject({ status: 403 });
     await expect(removeMember(admin.organizationId, adminActor, ownerMembership.id)).rejects.toMatchObject({ status: 403 });
@@ -283,7 +290,7 @@ describe('invitations', () => {
     const token = await inviteLinkToken(owner.slug, owner.cookie);
     await prisma.invitation.update({ where: { tokenHash: hashInvitationToken(token) }, data: { expiresAt: new Date(Date.now() - 1000) } });
     const invitee = await createSignedUpUser();
-    await expect(acceptInvitation(token, { id: invitee.userId, email: invitee.email })).rejects.toThrow(/expired/);
+    await expect(acceptInvitation(token, { id: invitee.userId, email: invitee.email, name: invitee.name }, TEST_ORIGIN)).rejects.toThrow(/expired/);
     const view = unwrapData(await invitationLoader({ request: getRequest(`/invitations/${token}`), params: { token }, context: testContext }));
     expect(view).toMatchObject({ status: 410, data: { status: 'expired' } });
     expect(await prisma.membership.count({ where: { userId: invitee.userId, organization: { slug: owner.slug } } })).toBe(0);
@@ -298,7 +305,7 @@ describe('invitations', () => {
     expect(revoked.status).toBe(302);
 
     const invitee = await createSignedUpUser({ email: `revoked-${Date.now()}@example.test` });
-    await expect(acceptInvitation(token, { id: invitee.userId, email: invitee.email })).rejects.toThrow(/revoked/);
+    await expect(acceptInvitation(token, { id: invitee.userId, email: invitee.email, name: invitee.name }, TEST_ORIGIN)).rejects.toThrow(/revoked/);
     const { data } = unwrapData(
       await membersLoader({ request: getRequest(`/orgs/${owner.slug}/members`, owner.cookie), params: { orgSlug: owner.slug }, context: testContext }),
     );
@@ -310,13 +317,13 @@ describe('invitations', () => {
     const intended = await createSignedUpUser();
     const { token } = await createInvitation({
       organizationId: (await prisma.organization.findUniqueOrThrow({ where: { slug: owner.slug } })).id,
-      actor: { userId: owner.userId, role: 'owner' },
+      actor: testActor(owner.userId, 'owner'),
       role: 'member',
       email: intended.email,
     });
     const other = await createSignedUpUser();
-    await expect(acceptInvitation(token, { id: other.userId, email: other.email })).rejects.toMatchObject({ status: 403 });
-    const result = await acceptInvitation(token, { id: intended.userId, email: intended.email });
+    await expect(acceptInvitation(token, { id: other.userId, email: other.email, name: other.name }, TEST_ORIGIN)).rejects.toMatchObject({ status: 403 });
+    const result = await acceptInvitation(token, { id: intended.userId, email: intended.email, name: intended.name }, TEST_ORIGIN);
     expect(result.role).toBe('member');
   });
 

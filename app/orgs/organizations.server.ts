@@ -1,11 +1,21 @@
-// Creating, finding and renaming organizations, and their network setting.
+// Creating, finding and renaming organizations, and their network setting; every change is audited.
 import crypto from 'node:crypto';
 import { recordAudit, type AuditContext } from '~/audit/audit.server';
 import { prisma } from '~/db.server';
 import type { Prisma } from '~/generated/prisma/client';
 import { createOrganizationDataKey } from '~/vault/keyring.server';
+import { OrgError } from './errors';
+import type { OrgActor } from './membership.server';
+import { can, deniedMessage } from './permissions';
 
 type Tx = Prisma.TransactionClient;
+
+/** The audit actions of organization-level changes (labels in app/audit/labels.ts). */
+export const ORGANIZATION_AUDIT_ACTIONS = {
+  create: 'organization.create',
+  rename: 'organization.rename',
+  network: 'organization.network_update',
+} as const;
 
 /** Slugs that would collide with fixed routes under /orgs/. */
 const RESERVED_SLUGS = new Set(['new', 'api', 'admin', 'settings']);
@@ -38,22 +48,31 @@ async function uniqueSlug(tx: Tx, name: string): Promise<string> {
 }
 
 /**
- * Creates an organization with `ownerId` as its first owner. Must run inside the caller's
- * transaction so the organization, its owner and its data key appear together or not at all.
+ * Creates an organization with `ownerId` as its first owner; its audit chain starts with the
+ * creation. Must run inside the caller's transaction so the organization, its owner, its data key
+ * and that first row appear together or not at all.
  */
-export async function createOrganization(tx: Tx, input: { name: string; ownerId: string }) {
+export async function createOrganization(tx: Tx, input: { name: string; ownerId: string; context: AuditContext }) {
   const organization = await tx.organization.create({
     data: { name: input.name.trim(), slug: await uniqueSlug(tx, input.name) },
   });
   await tx.membership.create({ data: { organizationId: organization.id, userId: input.ownerId, role: 'owner' } });
   // Every organization gets its data key in this same transaction: neither exists without the other.
   await createOrganizationDataKey(tx, organization.id);
+  await recordAudit(tx, {
+    organizationId: organization.id,
+    context: input.context,
+    action: ORGANIZATION_AUDIT_ACTIONS.create,
+    targetType: 'organization',
+    targetId: organization.id,
+    details: { name: organization.name, slug: organization.slug },
+  });
   return organization;
 }
 
 /** Creates an organization for an existing user (the "Create organization" page). */
-export async function createOrganizationForUser(userId: string, name: string) {
-  return prisma.$transaction((tx) => createOrganization(tx, { name, ownerId: userId }));
+export async function createOrganizationForUser(userId: string, name: string, context: AuditContext) {
+  return prisma.$transaction((tx) => createOrganization(tx, { name, ownerId: userId, context }));
 }
 
 /** The organizations a user belongs to, oldest membership first. */
@@ -66,15 +85,32 @@ export async function listUserOrganizations(userId: string) {
   return memberships.map((m) => ({ ...m.organization, role: m.role }));
 }
 
-export async function renameOrganization(organizationId: string, name: string) {
-  return prisma.organization.update({ where: { id: organizationId }, data: { name: name.trim() }, select: { id: true, name: true, slug: true } });
+/** Renames the organization (its slug, and so every link, stays). Audited; a no-op when the name is unchanged. */
+export async function renameOrganization(organizationId: string, actor: OrgActor, name: string) {
+  if (!can(actor, 'settings.manage')) throw new OrgError(deniedMessage(actor.role, 'settings.manage'), 403);
+  const to = name.trim();
+  return prisma.$transaction(async (tx) => {
+    const current = await tx.organization.findUniqueOrThrow({ where: { id: organizationId }, select: { id: true, name: true, slug: true } });
+    if (current.name === to) return current;
+    const renamed = await tx.organization.update({ where: { id: organizationId }, data: { name: to }, select: { id: true, name: true, slug: true } });
+    await recordAudit(tx, {
+      organizationId,
+      context: actor.context,
+      action: ORGANIZATION_AUDIT_ACTIONS.rename,
+      targetType: 'organization',
+      targetId: organizationId,
+      details: { from: current.name, to },
+    });
+    return renamed;
+  });
 }
 
 /**
  * Lets the organization's proxy requests and webhooks reach private, loopback and link-local
  * addresses (internal services), or stops that. Audited; a no-op when nothing changes.
  */
-export async function setAllowPrivateHosts(organizationId: string, allow: boolean, context: AuditContext): Promise<boolean> {
+export async function setAllowPrivateHosts(organizationId: string, allow: boolean, actor: OrgActor): Promise<boolean> {
+  if (!can(actor, 'network.manage')) throw new OrgError(deniedMessage(actor.role, 'network.manage'), 403);
   return prisma.$transaction(async (tx) => {
     const { count } = await tx.organization.updateMany({
       where: { id: organizationId, allowPrivateHosts: !allow },
@@ -83,8 +119,8 @@ export async function setAllowPrivateHosts(organizationId: string, allow: boolea
     if (count === 0) return false;
     await recordAudit(tx, {
       organizationId,
-      context,
-      action: 'organization.network_update',
+      context: actor.context,
+      action: ORGANIZATION_AUDIT_ACTIONS.network,
       targetType: 'organization',
       targetId: organizationId,
       details: { allowPrivateHosts: allow },

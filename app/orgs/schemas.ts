@@ -1,6 +1,6 @@
 // Form schemas for organization pages (shared by client and server).
 import { z } from 'zod';
-import { OrganizationNameSchema } from '~/auth/schemas';
+import { EmailSchema, NameSchema, NewPasswordSchema, OrganizationNameSchema } from '~/auth/schemas';
 import { RoleSchema } from './roles';
 
 export const CreateOrganizationSchema = z.object({ name: OrganizationNameSchema });
@@ -38,3 +38,13 @@ export const MembersActionSchema = z.discriminatedUnion('intent', [
 export const NetworkSettingsSchema = z.object({
   allowPrivateHosts: z.enum(['on', 'off'], { message: 'Choose whether private hosts are allowed' }).transform((v) => v === 'on'),
 });
+
+/** Signing up from an invitation link: no organization name, the invited organization is joined. */
+export const InvitedSignupSchema = z.object({
+  name: NameSchema,
+  email: EmailSchema,
+  password: NewPasswordSchema,
+  invitation: z.string({ error: 'This invitation link is not valid.' }).min(1, 'This invitation link is not valid.').max(200),
+  redirectTo: z.string().optional(),
+});
+export type InvitedSignupInput = z.infer<typeof InvitedSignupSchema>;

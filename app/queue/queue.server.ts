@@ -9,6 +9,7 @@ import {
   type WorkerOptions,
 } from 'bullmq';
 import { Redis } from 'ioredis';
+import { registerStatefulModule } from '~/cluster/stateful-modules.server';
 import { getEnv } from '~/config/env.server';
 
 export type QueueConnection =
@@ -62,6 +63,7 @@ interface Closable {
 
 /** Everything created here, closed together by closeQueues(). Workers first, so in-flight jobs finish. */
 const created = { workers: new Set<Closable>(), others: new Set<Closable>(), redis: new Set<Redis>() };
+registerStatefulModule('queue/connections', import.meta.url);
 
 function redisClient(url: string, forBlocking: boolean): Redis {
   // Workers and QueueEvents block on Redis; BullMQ requires they never give up retrying a command.

@@ -1,6 +1,7 @@
 // /invitations/:token: shows who invites you to what, and lets a signed-in person accept (once).
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { requestOrigin } from '~/audit/audit.server';
 import { requireUser, getOptionalUser } from '~/auth/session.server';
 import { AuthCard } from '~/components/auth-layout';
 import { Button } from '~/components/ui/button';
@@ -9,6 +10,7 @@ import { OrgError } from '~/orgs/errors';
 import { acceptInvitation, findInvitation, INVITATION_STATE_MESSAGES } from '~/orgs/invitations.server';
 import { ROLE_LABELS } from '~/orgs/roles';
 import { redirectWithToast } from '~/utils/toast.server';
+import { readFormData } from '~/utils/http.server';
 
 export const meta: MetaFunction = () => [{ title: 'Invitation · Latchkey' }, { name: 'referrer', content: 'no-referrer' }];
 
@@ -27,10 +29,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return { ...base, status: 'valid' as const, message: null };
 }
 
-export async function action({ request, params }: ActionFunctionArgs) {
+export async function action({ request, params, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
+  // It reads no field, but a body that is not a form (JSON, broken multipart, a NUL) is refused before anything changes.
+  await readFormData(request);
   try {
-    const { organization, alreadyMember } = await acceptInvitation(params.token ?? '', user);
+    const { organization, alreadyMember } = await acceptInvitation(params.token ?? '', user, requestOrigin(request, context));
     return redirectWithToast(`/orgs/${organization.slug}/credentials`, {
       type: 'success',
       title: alreadyMember ? `You were already in ${organization.name}` : `Welcome to ${organization.name}`,

@@ -1,15 +1,16 @@
-// /login: email and password, throttled, with one message for every wrong combination.
+// /login: email and password, throttled (429 with Retry-After), with one message for every wrong combination.
 import { getFormProps, getInputProps, useForm } from '@conform-to/react';
 import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4';
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
 import { logIn } from '~/auth/accounts.server';
+import { retryAfterSeconds } from '~/auth/login-throttle.server';
 import { LoginSchema } from '~/auth/schemas';
 import { getOptionalUser } from '~/auth/session.server';
 import { AuthCard } from '~/components/auth-layout';
 import { Button } from '~/components/ui/button';
 import { Field, FormError } from '~/components/ui/field';
-import { clientIp } from '~/utils/http.server';
+import { clientIp, readFormData } from '~/utils/http.server';
 import { safeRedirect } from '~/utils/redirect';
 
 export const meta: MetaFunction = () => [{ title: 'Log in · Latchkey' }];
@@ -22,14 +23,17 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   const submission = parseWithZod(formData, { schema: LoginSchema });
   if (submission.status !== 'success') {
     return data(submission.reply({ hideFields: ['password'] }), { status: 400 });
   }
   const result = await logIn(submission.value, request, { ip: clientIp(context) });
   if (!result.ok) {
-    return data(submission.reply({ formErrors: [result.formError], hideFields: ['password'] }), { status: 400 });
+    const reply = submission.reply({ formErrors: [result.formError], hideFields: ['password'] });
+    // Throttled: 429 says so to scripts too, with the wait in Retry-After; the form shows the same wait in words.
+    if (result.retryAfterMs) return data(reply, { status: 429, headers: { 'Retry-After': retryAfterSeconds(result.retryAfterMs) } });
+    return data(reply, { status: 400 });
   }
   throw redirect(safeRedirect(submission.value.redirectTo, '/'), { headers: { 'Set-Cookie': result.cookie } });
 }

@@ -10,13 +10,13 @@ import { redirectWithToast } from '~/utils/toast.server';
 
 export const meta: MetaFunction = () => [{ title: 'Connecting · Latchkey' }];
 
-export async function loader({ request }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const signedIn = await getUserSession(request);
   // The state is bound to the session that started it; without one there is nothing to finish.
   if (!signedIn) throw redirect('/login');
   const { user, session } = signedIn;
   const label = user.name ? `${user.name} <${user.email}>` : user.email;
-  const origin = auditContextFromRequest(request, { type: 'user', id: user.id, label });
+  const origin = auditContextFromRequest(request, { type: 'user', id: user.id, label }, context);
   try {
     const result = await completeAuthorization({
       params: new URL(request.url).searchParams,

@@ -1,53 +1,73 @@
 // Agent detail: allowlist (editable by admins), tokens with rotate and revoke, and which credentials it used and when.
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { format, formatDistanceToNowStrict } from 'date-fns';
+import { format } from 'date-fns';
 import { ArrowLeft, RotateCw } from 'lucide-react';
-import { AgentError, deleteAgent, getAgent, parseAllowlist, revokeAgentToken, rotateAgentToken, updateAgent } from '~/agents/agents.server';
+import {
+  AgentError,
+  credentialNameSuggestions,
+  deleteAgent,
+  getAgent,
+  parseAllowlist,
+  revokeAgentToken,
+  rotateAgentToken,
+  unmatchedAllowlistEntries,
+  updateAgent,
+} from '~/agents/agents.server';
+import { AllowlistInput, type NameSuggestions } from '~/agents/allowlist-input';
 import { agentActor } from '~/agents/route-helpers.server';
 import { TokenOnce } from '~/agents/token-once';
+import { RelativeTime } from '~/components/credentials/relative-time';
 import { Button } from '~/components/ui/button';
 import { Badge, Card, PageHeader } from '~/components/ui/card';
-import { ErrorList, Field, Label } from '~/components/ui/field';
-import { requireMembership } from '~/orgs/membership.server';
-import { hasRole } from '~/orgs/roles';
+import { Field } from '~/components/ui/field';
+import { memberCan, requireMembership } from '~/orgs/membership.server';
+import { LastUsed } from '~/usage/last-used';
 import { forbidden, notFound } from '~/utils/http.server';
 import { redirectWithToast } from '~/utils/toast.server';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.agent.name ?? 'Agent'} · Agents · Latchkey` }];
 
-const ago = (iso: string | null) => (iso ? formatDistanceToNowStrict(new Date(iso), { addSuffix: true }) : 'Never');
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { organization, membership } = await requireMembership(request, params.orgSlug);
+  const ctx = await requireMembership(request, params.orgSlug);
+  const { organization } = ctx;
+  const canManage = memberCan(ctx, 'agent.manage');
   const agent = await getAgent(organization.id, params.agentId ?? '').catch((error: unknown) => {
     if (error instanceof AgentError) throw notFound();
     throw error;
   });
+  const [unmatched, suggestions] = await Promise.all([
+    unmatchedAllowlistEntries(organization.id, agent.allowedCredentials),
+    // Only people who edit the allowlist get the names offered; everyone sees the server's warning.
+    canManage ? credentialNameSuggestions(organization.id) : Promise.resolve<NameSuggestions>({ names: [], complete: false }),
+  ]);
   return {
     slug: organization.slug,
-    canManage: hasRole(membership.role, 'admin'),
+    canManage,
+    now: new Date(),
+    suggestions,
+    unmatched,
     agent: {
       id: agent.id,
       name: agent.name,
       description: agent.description,
       allowedCredentials: agent.allowedCredentials,
-      createdAt: agent.createdAt.toISOString(),
-      lastUsedAt: agent.lastUsedAt?.toISOString() ?? null,
+      createdAt: agent.createdAt,
+      lastUsedAt: agent.lastUsedAt,
     },
     tokens: agent.tokens.map((t) => ({
       id: t.id,
       prefix: t.prefix,
-      createdAt: t.createdAt.toISOString(),
-      lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
-      revokedAt: t.revokedAt?.toISOString() ?? null,
+      createdAt: t.createdAt,
+      lastSeenAt: t.lastUsedAt,
+      revokedAt: t.revokedAt,
     })),
     usages: agent.usages.map((u) => ({
       credentialId: u.credential.id,
       name: u.credential.name,
       service: u.credential.service,
       status: u.credential.status,
-      lastUsedAt: u.lastUsedAt.toISOString(),
+      lastUsedAt: u.lastUsedAt,
       useCount: Number(u.useCount),
     })),
   };
@@ -55,12 +75,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 type ActionData =
   | { intent: 'rotate'; token: string }
-  | { intent: 'update'; fieldErrors: Record<string, string[]>; values: { name: string; description: string; allowlist: string } };
+  | { intent: 'update'; fieldErrors: Record<string, string[]>; values: { name: string; description: string; allowlist: string[] } };
 
-export async function action({ request, params }: ActionFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug);
-  if (!hasRole(ctx.membership.role, 'admin')) throw forbidden('Only owners and admins can change agents.');
-  const actor = agentActor(ctx, request);
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const ctx = await requireMembership(request, params.orgSlug, 'agent.manage');
+  const actor = agentActor(ctx, request, context);
   const agentId = params.agentId ?? '';
   const form = await request.formData();
   const intent = String(form.get('intent') ?? '');
@@ -78,27 +97,33 @@ export async function action({ request, params }: ActionFunctionArgs) {
       return redirectWithToast(`/orgs/${ctx.organization.slug}/agents`, { type: 'success', title: 'Agent deleted' });
     }
     if (intent === 'update') {
-      const values = { name: String(form.get('name') ?? ''), description: String(form.get('description') ?? ''), allowlist: String(form.get('allowlist') ?? '') };
+      const values = {
+        name: String(form.get('name') ?? ''),
+        description: String(form.get('description') ?? ''),
+        allowlist: parseAllowlist(form.getAll('allowlist').map(String)),
+      };
       try {
-        await updateAgent(actor, agentId, { name: values.name, description: values.description, allowedCredentials: parseAllowlist(values.allowlist) });
+        await updateAgent(actor, agentId, { name: values.name, description: values.description, allowedCredentials: values.allowlist });
       } catch (error) {
-        if (error instanceof AgentError && error.code !== 'not_found') {
+        if (error instanceof AgentError && error.code !== 'not_found' && error.code !== 'forbidden') {
           const { allowedCredentials, ...rest } = error.fieldErrors;
           return data<ActionData>({ intent: 'update', fieldErrors: { ...rest, ...(allowedCredentials ? { allowlist: allowedCredentials } : {}) }, values }, { status: 400 });
         }
         throw error;
       }
+      // Entries that match nothing are allowed (the credential may come later); the page keeps warning about them.
       return redirectWithToast(`/orgs/${ctx.organization.slug}/agents/${agentId}`, { type: 'success', title: 'Agent saved' });
     }
   } catch (error) {
     if (error instanceof AgentError && error.code === 'not_found') throw notFound();
+    if (error instanceof AgentError && error.code === 'forbidden') throw forbidden(error.message);
     throw error;
   }
   return redirect(`/orgs/${ctx.organization.slug}/agents/${agentId}`);
 }
 
 export default function AgentDetail() {
-  const { slug, canManage, agent, tokens, usages } = useLoaderData<typeof loader>();
+  const { slug, canManage, agent, tokens, usages, now, suggestions, unmatched } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const failed = actionData?.intent === 'update' ? actionData : undefined;
@@ -109,7 +134,14 @@ export default function AgentDetail() {
       </Link>
       <PageHeader
         title={agent.name}
-        description={agent.description || `Created ${format(new Date(agent.createdAt), 'd MMM yyyy')} · last used ${ago(agent.lastUsedAt).toLowerCase()}`}
+        description={
+          <>
+            {agent.description ? <span className="block">{agent.description}</span> : null}
+            <span>
+              Created {format(new Date(agent.createdAt), 'd MMM yyyy')} · <LastUsed at={agent.lastUsedAt} now={now} />
+            </span>
+          </>
+        }
         actions={
           canManage ? (
             <Form method="post">
@@ -133,11 +165,11 @@ export default function AgentDetail() {
           <Card className="divide-y divide-slate-100">
             {usages.map((u) => (
               <div key={u.credentialId} className="flex flex-wrap items-center justify-between gap-2 px-4 py-3 text-sm">
-                <Link to={`/orgs/${slug}/credentials/${u.credentialId}`} className="font-medium text-slate-900 hover:text-indigo-600">
+                <Link to={`/orgs/${slug}/credentials/${u.credentialId}`} className="font-mono font-medium text-slate-900 hover:text-indigo-600">
                   {u.name}
                 </Link>
                 <span className="text-slate-500">
-                  {ago(u.lastUsedAt)} · {u.useCount.toLocaleString('en')} use{u.useCount === 1 ? '' : 's'}
+                  <LastUsed at={u.lastUsedAt} now={now} /> · {u.useCount.toLocaleString('en')} request{u.useCount === 1 ? '' : 's'}
                 </span>
               </div>
             ))}
@@ -146,9 +178,12 @@ export default function AgentDetail() {
       </section>
 
       <section aria-labelledby="tokens-heading" className="space-y-3">
-        <h2 id="tokens-heading" className="text-sm font-semibold text-slate-900">
-          Tokens
-        </h2>
+        <div>
+          <h2 id="tokens-heading" className="text-sm font-semibold text-slate-900">
+            Tokens
+          </h2>
+          <p className="mt-0.5 text-xs text-slate-500">“Last seen” counts every request made with the token, also ones that were refused.</p>
+        </div>
         <Card className="divide-y divide-slate-100">
           {tokens.map((t) => (
             <div key={t.id} className="flex flex-wrap items-center justify-between gap-2 px-4 py-3 text-sm">
@@ -156,9 +191,9 @@ export default function AgentDetail() {
                 <code className="font-mono text-slate-800">{t.prefix}…</code>
                 {t.revokedAt ? <Badge tone="red">Revoked</Badge> : <Badge tone="green">Active</Badge>}
               </div>
-              <div className="flex items-center gap-3 text-slate-500">
+              <div className="flex flex-wrap items-center gap-3 text-slate-500">
                 <span>
-                  Created {format(new Date(t.createdAt), 'd MMM yyyy')} · last used {ago(t.lastUsedAt).toLowerCase()}
+                  Created {format(new Date(t.createdAt), 'd MMM yyyy')} · Last seen <RelativeTime date={t.lastSeenAt} now={now} empty="never" />
                 </span>
                 {canManage && !t.revokedAt ? (
                   <Form method="post">
@@ -183,19 +218,21 @@ export default function AgentDetail() {
           <Form method="post" className="grid gap-4 sm:grid-cols-2" noValidate>
             <input type="hidden" name="intent" value="update" />
             <Field label="Name" errors={failed?.fieldErrors.name} inputProps={{ name: 'name', defaultValue: failed?.values.name ?? agent.name, disabled: !canManage }} />
-            <Field label="Description" errors={failed?.fieldErrors.description} inputProps={{ name: 'description', defaultValue: failed?.values.description ?? agent.description, disabled: !canManage }} />
+            <Field
+              label="Description"
+              errors={failed?.fieldErrors.description}
+              inputProps={{ name: 'description', defaultValue: failed?.values.description ?? agent.description, disabled: !canManage }}
+            />
             <div className="sm:col-span-2">
-              <Label htmlFor="allowlist">Credentials it may use</Label>
-              <textarea
-                id="allowlist"
-                name="allowlist"
-                rows={3}
+              {/* Keyed on the saved list, so a save (or a change elsewhere) shows the stored entries, not stale chips. */}
+              <AllowlistInput
+                key={agent.allowedCredentials.join('\n')}
+                defaultValue={failed?.values.allowlist ?? agent.allowedCredentials}
+                suggestions={suggestions}
+                knownUnmatched={unmatched}
+                errors={failed?.fieldErrors.allowlist}
                 disabled={!canManage}
-                defaultValue={failed?.values.allowlist ?? agent.allowedCredentials.join('\n')}
-                aria-invalid={failed?.fieldErrors.allowlist?.length ? true : undefined}
-                className="mt-1.5 block w-full rounded-lg border-0 bg-white px-3 py-2 font-mono text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 focus:ring-2 focus:ring-inset focus:ring-indigo-600 disabled:bg-slate-50 aria-[invalid=true]:ring-red-400"
               />
-              <ErrorList errors={failed?.fieldErrors.allowlist} />
             </div>
             {canManage ? (
               <div className="flex flex-wrap justify-between gap-2 sm:col-span-2">

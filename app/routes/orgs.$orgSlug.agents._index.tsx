@@ -1,33 +1,47 @@
 // Agents page: every agent with its allowlist, live tokens and last use; admins create agents and see the new token once.
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { formatDistanceToNowStrict } from 'date-fns';
-import { Bot, Plus } from 'lucide-react';
+import { AlertTriangle, Bot, Plus } from 'lucide-react';
 import { useState } from 'react';
-import { AgentError, createAgent, listAgents, parseAllowlist } from '~/agents/agents.server';
+import {
+  AgentError,
+  createAgent,
+  credentialNameSuggestions,
+  listAgents,
+  parseAllowlist,
+  unmatchedAllowlistEntries,
+} from '~/agents/agents.server';
+import { AllowlistInput, UnmatchedWarning, type NameSuggestions } from '~/agents/allowlist-input';
 import { agentActor } from '~/agents/route-helpers.server';
 import { TokenOnce } from '~/agents/token-once';
 import { Button } from '~/components/ui/button';
 import { Badge, Card, EmptyState, PageHeader } from '~/components/ui/card';
-import { ErrorList, Field, Label } from '~/components/ui/field';
-import { requireMembership } from '~/orgs/membership.server';
-import { hasRole } from '~/orgs/roles';
-import { forbidden } from '~/utils/http.server';
+import { Field } from '~/components/ui/field';
+import { memberCan, requireMembership } from '~/orgs/membership.server';
+import { LastUsed } from '~/usage/last-used';
 
 export const meta: MetaFunction = () => [{ title: 'Agents · Latchkey' }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { organization, membership } = await requireMembership(request, params.orgSlug);
+  const ctx = await requireMembership(request, params.orgSlug);
+  const { organization } = ctx;
+  const canManage = memberCan(ctx, 'agent.manage');
   const agents = await listAgents(organization.id);
+  const [unmatched, suggestions] = await Promise.all([
+    unmatchedAllowlistEntries(organization.id, [...new Set(agents.flatMap((a) => a.allowedCredentials))]),
+    canManage ? credentialNameSuggestions(organization.id) : Promise.resolve<NameSuggestions>({ names: [], complete: false }),
+  ]);
   return {
     slug: organization.slug,
-    canManage: hasRole(membership.role, 'admin'),
+    canManage,
+    now: new Date(),
+    suggestions,
     agents: agents.map((a) => ({
       id: a.id,
       name: a.name,
       description: a.description,
-      allowedCredentials: a.allowedCredentials,
-      lastUsedAt: a.lastUsedAt?.toISOString() ?? null,
+      allowedCredentials: a.allowedCredentials.map((pattern) => ({ pattern, matchesNothing: unmatched.includes(pattern) })),
+      lastUsedAt: a.lastUsedAt,
       tokenPrefixes: a.tokens.map((t) => t.prefix),
       credentialsUsed: a._count.usages,
     })),
@@ -35,28 +49,31 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 type ActionData =
-  | { ok: true; agentId: string; agentName: string; token: string }
-  | { ok: false; fieldErrors: Record<string, string[]>; values: { name: string; description: string; allowlist: string } };
+  | { ok: true; agentId: string; agentName: string; token: string; unmatched: string[] }
+  | { ok: false; fieldErrors: Record<string, string[]>; values: { name: string; description: string; allowlist: string[] } };
 
-export async function action({ request, params }: ActionFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug);
-  if (!hasRole(ctx.membership.role, 'admin')) throw forbidden('Only owners and admins can create agents.');
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const ctx = await requireMembership(request, params.orgSlug, 'agent.manage');
   const form = await request.formData();
   const values = {
     name: String(form.get('name') ?? ''),
     description: String(form.get('description') ?? ''),
-    allowlist: String(form.get('allowlist') ?? ''),
+    allowlist: parseAllowlist(form.getAll('allowlist').map(String)),
   };
   try {
-    const { agent, token } = await createAgent(agentActor(ctx, request), {
+    const { agent, token } = await createAgent(agentActor(ctx, request, context), {
       name: values.name,
       description: values.description,
-      allowedCredentials: parseAllowlist(values.allowlist),
+      allowedCredentials: values.allowlist,
     });
+    const unmatched = await unmatchedAllowlistEntries(ctx.organization.id, agent.allowedCredentials);
     // The token travels in this one response only; it is never stored or loaded again.
-    return data<ActionData>({ ok: true, agentId: agent.id, agentName: agent.name, token }, { headers: { 'Cache-Control': 'no-store' } });
+    return data<ActionData>(
+      { ok: true, agentId: agent.id, agentName: agent.name, token, unmatched },
+      { headers: { 'Cache-Control': 'no-store' } },
+    );
   } catch (error) {
-    if (error instanceof AgentError) {
+    if (error instanceof AgentError && error.code !== 'forbidden') {
       const { allowedCredentials, ...rest } = error.fieldErrors;
       return data<ActionData>({ ok: false, fieldErrors: { ...rest, ...(allowedCredentials ? { allowlist: allowedCredentials } : {}) }, values }, { status: 400 });
     }
@@ -64,35 +81,32 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
-function CreateAgentForm({ actionData, onCancel }: { actionData: ActionData | undefined; onCancel: () => void }) {
+function CreateAgentForm({
+  failed,
+  suggestions,
+  onCancel,
+}: {
+  failed: Extract<ActionData, { ok: false }> | undefined;
+  suggestions: NameSuggestions;
+  onCancel: () => void;
+}) {
   const navigation = useNavigation();
-  const failed = actionData && !actionData.ok ? actionData : undefined;
-  const allowlistErrors = failed?.fieldErrors.allowlist;
   return (
     <Card className="p-5">
       <h2 className="text-base font-semibold text-slate-900">New agent</h2>
       <Form method="post" className="mt-4 grid gap-4 sm:grid-cols-2" noValidate>
-        <Field label="Name" errors={failed?.fieldErrors.name} inputProps={{ name: 'name', required: true, defaultValue: failed?.values.name, placeholder: 'release-bot', autoComplete: 'off' }} />
-        <Field label="Description" errors={failed?.fieldErrors.description} inputProps={{ name: 'description', defaultValue: failed?.values.description, placeholder: 'Ships releases on Fridays' }} />
+        <Field
+          label="Name"
+          errors={failed?.fieldErrors.name}
+          inputProps={{ name: 'name', required: true, defaultValue: failed?.values.name, placeholder: 'release-bot', autoComplete: 'off' }}
+        />
+        <Field
+          label="Description"
+          errors={failed?.fieldErrors.description}
+          inputProps={{ name: 'description', defaultValue: failed?.values.description, placeholder: 'Ships releases on Fridays' }}
+        />
         <div className="sm:col-span-2">
-          <Label htmlFor="allowlist">Credentials it may use</Label>
-          <textarea
-            id="allowlist"
-            name="allowlist"
-            rows={3}
-            defaultValue={failed?.values.allowlist}
-            placeholder={'github_*\nopenai-prod'}
-            aria-invalid={allowlistErrors?.length ? true : undefined}
-            aria-describedby={allowlistErrors?.length ? 'allowlist-error' : 'allowlist-hint'}
-            className="mt-1.5 block w-full rounded-lg border-0 bg-white px-3 py-2 font-mono text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 aria-[invalid=true]:ring-red-400"
-          />
-          {allowlistErrors?.length ? (
-            <ErrorList id="allowlist-error" errors={allowlistErrors} />
-          ) : (
-            <p id="allowlist-hint" className="mt-1.5 text-xs text-slate-500">
-              Credential names, one per line or comma-separated; <code>*</code> matches anything (e.g. <code>github_*</code>).
-            </p>
-          )}
+          <AllowlistInput defaultValue={failed?.values.allowlist ?? []} suggestions={suggestions} errors={failed?.fieldErrors.allowlist} />
         </div>
         <div className="flex gap-2 sm:col-span-2">
           <Button type="submit" disabled={navigation.state === 'submitting'}>
@@ -108,10 +122,14 @@ function CreateAgentForm({ actionData, onCancel }: { actionData: ActionData | un
 }
 
 export default function AgentsPage() {
-  const { slug, canManage, agents } = useLoaderData<typeof loader>();
+  const { slug, canManage, agents, now, suggestions } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
-  const [creating, setCreating] = useState(false);
-  const showForm = canManage && (creating || (actionData !== undefined && !actionData.ok));
+  // The form is open for the answer it was opened after: once an agent is created (a new answer), it
+  // closes and its values are gone, so the same agent cannot be submitted twice; "New agent" opens an empty one.
+  const [openedAfter, setOpenedAfter] = useState<ActionData | undefined | null>(null);
+  const failed = actionData && !actionData.ok ? actionData : undefined;
+  const created = actionData?.ok ? actionData : undefined;
+  const showForm = canManage && (failed !== undefined || (openedAfter !== null && openedAfter === actionData));
   return (
     <div className="space-y-6">
       <PageHeader
@@ -119,25 +137,26 @@ export default function AgentsPage() {
         description="The AI agents allowed to use this organization’s credentials, each with its own token."
         actions={
           canManage && !showForm ? (
-            <Button onClick={() => setCreating(true)}>
+            <Button onClick={() => setOpenedAfter(actionData)}>
               <Plus className="size-4" aria-hidden /> New agent
             </Button>
           ) : null
         }
       />
-      {actionData?.ok ? (
+      {created && !showForm ? (
         <div className="space-y-2">
-          <TokenOnce token={actionData.token} title={`Token for ${actionData.agentName}`} />
+          <TokenOnce token={created.token} title={`Token for ${created.agentName}`} />
           <p className="text-sm text-slate-600">
             The agent sends it as <code className="rounded bg-slate-100 px-1">Authorization: Bearer …</code> to{' '}
             <code className="rounded bg-slate-100 px-1">/api/v1/proxy/&lt;credential&gt;/…</code>.{' '}
-            <Link to={`/orgs/${slug}/agents/${actionData.agentId}`} className="font-medium text-indigo-600 hover:text-indigo-500">
+            <Link to={`/orgs/${slug}/agents/${created.agentId}`} className="font-medium text-indigo-600 hover:text-indigo-500">
               Open the agent
             </Link>
           </p>
+          <UnmatchedWarning entries={created.unmatched} />
         </div>
       ) : null}
-      {showForm ? <CreateAgentForm actionData={actionData} onCancel={() => setCreating(false)} /> : null}
+      {showForm ? <CreateAgentForm failed={failed} suggestions={suggestions} onCancel={() => setOpenedAfter(null)} /> : null}
       {agents.length === 0 ? (
         <EmptyState
           icon={<Bot className="size-5" aria-hidden />}
@@ -147,11 +166,14 @@ export default function AgentsPage() {
       ) : (
         <Card className="divide-y divide-slate-100">
           {agents.map((agent) => (
-            <Link key={agent.id} to={agent.id} className="flex flex-col gap-2 p-4 hover:bg-slate-50 sm:flex-row sm:items-center sm:justify-between">
+            <div key={agent.id} className="relative flex flex-col gap-2 p-4 hover:bg-slate-50 sm:flex-row sm:items-center sm:justify-between">
               <div className="min-w-0">
                 <div className="flex items-center gap-2">
-                  <Bot className="size-4 text-slate-400" aria-hidden />
-                  <span className="truncate font-medium text-slate-900">{agent.name}</span>
+                  <Bot className="size-4 shrink-0 text-slate-400" aria-hidden />
+                  {/* The whole row is the link's hit area; the last-used time stays focusable for its tooltip. */}
+                  <Link to={agent.id} className="truncate font-medium text-slate-900 after:absolute after:inset-0 focus-visible:outline-none">
+                    {agent.name}
+                  </Link>
                   {agent.tokenPrefixes.length === 0 ? <Badge tone="amber">No active token</Badge> : null}
                 </div>
                 {agent.description ? <p className="mt-0.5 truncate text-sm text-slate-500">{agent.description}</p> : null}
@@ -159,19 +181,29 @@ export default function AgentsPage() {
                   {agent.allowedCredentials.length === 0 ? (
                     <span className="text-xs text-slate-400">No credentials allowed</span>
                   ) : (
-                    agent.allowedCredentials.map((p) => (
-                      <Badge key={p} className="font-mono">
-                        {p}
+                    agent.allowedCredentials.map(({ pattern, matchesNothing }) => (
+                      <Badge
+                        key={pattern}
+                        tone={matchesNothing ? 'amber' : 'slate'}
+                        className="gap-1 font-mono"
+                        title={matchesNothing ? 'Matches no credential in this organization' : undefined}
+                      >
+                        {matchesNothing ? <AlertTriangle className="size-3" aria-label="Matches no credential" /> : null}
+                        {pattern}
                       </Badge>
                     ))
                   )}
                 </div>
               </div>
-              <div className="shrink-0 text-sm text-slate-500 sm:text-right">
-                <div>{agent.lastUsedAt ? `Used ${formatDistanceToNowStrict(new Date(agent.lastUsedAt), { addSuffix: true })}` : 'Never used'}</div>
-                <div className="text-xs">{agent.credentialsUsed} credential{agent.credentialsUsed === 1 ? '' : 's'} used</div>
+              <div className="relative shrink-0 text-sm text-slate-500 sm:text-right">
+                <div>
+                  <LastUsed at={agent.lastUsedAt} now={now} />
+                </div>
+                <div className="text-xs">
+                  {agent.credentialsUsed} credential{agent.credentialsUsed === 1 ? '' : 's'} used
+                </div>
               </div>
-            </Link>
+            </div>
           ))}
         </Card>
       )}

@@ -2,6 +2,7 @@
 import { redirect, type ActionFunctionArgs } from '@remix-run/node';
 import { dismissAttention } from '~/notifications/attention.server';
 import { requireMembership } from '~/orgs/membership.server';
+import { readFormData } from '~/utils/http.server';
 
 export async function loader({ params }: ActionFunctionArgs) {
   throw redirect(`/orgs/${params.orgSlug}/credentials`);
@@ -9,6 +10,8 @@ export async function loader({ params }: ActionFunctionArgs) {
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { organization, membership } = await requireMembership(request, params.orgSlug);
+  // It reads no field, but a body that is not a form (JSON, broken multipart, a NUL) is refused before anything changes.
+  await readFormData(request);
   await dismissAttention(membership.id);
   throw redirect(`/orgs/${organization.slug}/credentials`);
 }

@@ -1,5 +1,5 @@
 // Audit log page: every member reads the organization's events, filtered by actor, action, credential and dates, with CSV export.
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import { data, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData, useLocation } from '@remix-run/react';
 import { format } from 'date-fns';
 import { Bot, Cog, Download, ScrollText, UserRound } from 'lucide-react';
@@ -73,7 +73,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   });
 
   const base = `/orgs/${organization.slug}/audit`;
-  return {
+  // A filter the page cannot apply (an impossible date) is shown on the form, with 400.
+  return data({
     slug: organization.slug,
     query,
     errors,
@@ -103,7 +104,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
         summary: summarize(e),
       };
     }),
-  };
+  }, { status: Object.keys(errors).length > 0 ? 400 : 200 });
 }
 
 const ACTOR_ICONS = { user: UserRound, agent: Bot, system: Cog } as const;

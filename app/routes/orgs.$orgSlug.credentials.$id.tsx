@@ -18,8 +18,7 @@ import { CredentialNotFoundError } from '~/credentials/errors';
 import type { CredentialStatusValue } from '~/credentials/table-state';
 import { prisma } from '~/db.server';
 import { isOAuthProviderId, getProvider } from '~/oauth/providers.server';
-import { requireMembership } from '~/orgs/membership.server';
-import { hasRole } from '~/orgs/roles';
+import { memberCan, requireMembership } from '~/orgs/membership.server';
 import { notFound } from '~/utils/http.server';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -48,7 +47,14 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   // Only what the page shows: no file metadata, no version counters, no hashes of the audit chain.
   return {
     slug: ctx.organization.slug,
-    canManage: hasRole(ctx.membership.role, 'admin'),
+    // The role matrix for this credential ("own" for members), so the page offers only what works.
+    may: {
+      edit: memberCan(ctx, 'credential.edit', credential),
+      replace: memberCan(ctx, 'credential.replace', credential),
+      connect: memberCan(ctx, 'credential.connect', credential),
+      delete: memberCan(ctx, 'credential.delete', credential),
+      reveal: memberCan(ctx, 'credential.reveal', credential),
+    },
     now: new Date(),
     credential: {
       id: credential.id,
@@ -173,7 +179,7 @@ function Field({ label, children, wide }: { label: string; children: React.React
 }
 
 export default function CredentialDetailPage() {
-  const { slug, canManage, now, credential: c, createdBy, agents, revokesAt, activity } = useLoaderData<typeof loader>();
+  const { slug, may, now, credential: c, createdBy, agents, revokesAt, activity } = useLoaderData<typeof loader>();
   const base = `/orgs/${slug}/credentials/${c.id}`;
   const service = serviceName(c.service);
 
@@ -181,52 +187,58 @@ export default function CredentialDetailPage() {
     <div className="flex flex-wrap items-center gap-2">
       <OAuthActions
         credential={{ id: c.id, type: c.type, status: c.status, oauthAccount: c.oauthAccount }}
-        canManage={canManage}
+        canManage={may.connect}
         agents={agents}
       />
-      {canManage ? (
+      {c.type === 'api_key' || c.type === 'password' ? (
         <>
-          {c.type === 'api_key' || c.type === 'password' ? (
-            <>
-              <Button variant="secondary" asChild>
-                <Link to={`${base}/reveal`}>
-                  <Eye className="size-4" aria-hidden />
-                  Reveal
-                </Link>
-              </Button>
-              <Button variant="secondary" asChild>
-                <Link to={`${base}/replace`}>
-                  <RefreshCw className="size-4" aria-hidden />
-                  Replace value
-                </Link>
-              </Button>
-            </>
+          {may.reveal ? (
+            <Button variant="secondary" asChild>
+              <Link to={`${base}/reveal`}>
+                <Eye className="size-4" aria-hidden />
+                Reveal
+              </Link>
+            </Button>
           ) : null}
-          {c.type === 'file' ? (
-            <>
-              <Button variant="secondary" asChild>
-                <Link to={`${base}/reveal`}>
-                  <Download className="size-4" aria-hidden />
-                  Download
-                </Link>
-              </Button>
-              <Button variant="secondary" asChild>
-                <Link to={`${base}/replace`}>
-                  <Upload className="size-4" aria-hidden />
-                  Upload new file
-                </Link>
-              </Button>
-            </>
+          {may.replace ? (
+            <Button variant="secondary" asChild>
+              <Link to={`${base}/replace`}>
+                <RefreshCw className="size-4" aria-hidden />
+                Replace value
+              </Link>
+            </Button>
           ) : null}
-          <Button variant="secondary" asChild>
-            <Link to={`${base}/edit`}>
-              <Pencil className="size-4" aria-hidden />
-              Edit
-            </Link>
-          </Button>
-          <DeleteCredentialDialog name={c.name} action={`${base}/delete`} agents={agents} revokesAt={revokesAt} />
         </>
       ) : null}
+      {c.type === 'file' ? (
+        <>
+          {may.reveal ? (
+            <Button variant="secondary" asChild>
+              <Link to={`${base}/reveal`}>
+                <Download className="size-4" aria-hidden />
+                Download
+              </Link>
+            </Button>
+          ) : null}
+          {may.replace ? (
+            <Button variant="secondary" asChild>
+              <Link to={`${base}/replace`}>
+                <Upload className="size-4" aria-hidden />
+                Upload new file
+              </Link>
+            </Button>
+          ) : null}
+        </>
+      ) : null}
+      {may.edit ? (
+        <Button variant="secondary" asChild>
+          <Link to={`${base}/edit`}>
+            <Pencil className="size-4" aria-hidden />
+            Edit
+          </Link>
+        </Button>
+      ) : null}
+      {may.delete ? <DeleteCredentialDialog name={c.name} action={`${base}/delete`} agents={agents} revokesAt={revokesAt} /> : null}
     </div>
   );
 

@@ -4,7 +4,7 @@ import { credentialActor } from '~/credentials/actor.server';
 import { OAuthError } from '~/oauth/errors';
 import { startReconnect } from '~/oauth/flow.server';
 import { requireMembership } from '~/orgs/membership.server';
-import { notFound } from '~/utils/http.server';
+import { notFound, readFormData } from '~/utils/http.server';
 import { redirectWithToast } from '~/utils/toast.server';
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -13,7 +13,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug, 'admin');
+  const ctx = await requireMembership(request, params.orgSlug, 'credential.connect');
+  // It reads no field, but a body that is not a form (JSON, broken multipart, a NUL) is refused before anything changes.
+  await readFormData(request);
   try {
     const { authorizationUrl } = await startReconnect(credentialActor(ctx, request, context), ctx.session.id, params.id ?? '');
     return redirect(authorizationUrl);

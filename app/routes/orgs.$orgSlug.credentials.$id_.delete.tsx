@@ -15,8 +15,8 @@ import { CredentialError } from '~/credentials/errors';
 import { revokeBeforeDelete, type RevocationOutcome } from '~/oauth/disconnect.server';
 import { OAuthError } from '~/oauth/errors';
 import { getProvider, isOAuthProviderId } from '~/oauth/providers.server';
-import { requireMembership } from '~/orgs/membership.server';
-import { forbidden, notFound } from '~/utils/http.server';
+import { assertMemberCan, requireMembership } from '~/orgs/membership.server';
+import { forbidden, notFound, readFormData } from '~/utils/http.server';
 import { redirectWithToast } from '~/utils/toast.server';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -31,8 +31,9 @@ function revocationTarget(provider: string | null): string {
 }
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug, 'admin');
+  const ctx = await requireMembership(request, params.orgSlug, 'credential.delete');
   const credential = await requireOwnCredential(ctx, request, params.id);
+  assertMemberCan(ctx, 'credential.delete', credential);
   const agents = await agentsDependingOn({ organizationId: ctx.organization.id, name: credential.name });
   return {
     slug: ctx.organization.slug,
@@ -48,8 +49,8 @@ function mismatchMessage(name: string): string {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug, 'admin');
-  const formData = await request.formData();
+  const ctx = await requireMembership(request, params.orgSlug, 'credential.delete');
+  const formData = await readFormData(request);
   const confirmName = formData.get('confirmName');
   const typed = typeof confirmName === 'string' ? confirmName.trim() : '';
   const base = `/orgs/${ctx.organization.slug}/credentials`;

@@ -6,18 +6,20 @@ import { credentialActor } from '~/credentials/actor.server';
 import { revealCredentialSecret } from '~/credentials/credentials.server';
 import { credentialDownloadHeaders } from '~/credentials/files.server';
 import { requireMembership } from '~/orgs/membership.server';
-import { badRequest } from '~/utils/http.server';
+import { badRequest, readFormData } from '~/utils/http.server';
 import { redirectWithToast } from '~/utils/toast.server';
 
 /** A GET never downloads (links can be prefetched or leaked); it leads to the page with the button. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug, 'admin');
+  const ctx = await requireMembership(request, params.orgSlug, 'credential.reveal');
   const credential = await requireOwnCredential(ctx, request, params.id);
   return redirect(`/orgs/${ctx.organization.slug}/credentials/${credential.id}/reveal`);
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug, 'admin');
+  const ctx = await requireMembership(request, params.orgSlug, 'credential.reveal');
+  // It reads no field, but a body that is not a form (JSON, broken multipart, a NUL) is refused before anything changes.
+  await readFormData(request);
   const credential = await requireOwnCredential(ctx, request, params.id);
   if (credential.type !== 'file') throw badRequest('Only file credentials are downloaded');
   const revealPage = `/orgs/${ctx.organization.slug}/credentials/${credential.id}/reveal`;

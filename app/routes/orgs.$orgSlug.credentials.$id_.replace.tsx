@@ -15,9 +15,10 @@ import { credentialFieldsFor } from '~/credentials/catalog';
 import { replaceCredentialSecret } from '~/credentials/credentials.server';
 import { CredentialError, formatByteLimit } from '~/credentials/errors';
 import { parseCredentialUpload, type InspectedCredentialFile } from '~/credentials/files.server';
-import { MANUAL_CREDENTIAL_TYPES, replaceCredentialSecretSchema, type ManualCredentialType } from '~/credentials/schemas';
-import { requireMembership } from '~/orgs/membership.server';
-import { badRequest } from '~/utils/http.server';
+import { expectedVersionSchema, MANUAL_CREDENTIAL_TYPES, replaceCredentialSecretSchema, type ManualCredentialType } from '~/credentials/schemas';
+import { parseCredentialSettings } from '~/credentials/settings';
+import { assertMemberCan, requireMembership } from '~/orgs/membership.server';
+import { badRequest, readFormData } from '~/utils/http.server';
 import { redirectWithToast } from '~/utils/toast.server';
 
 export const meta: MetaFunction = () => [{ title: 'Replace value · Latchkey' }];
@@ -29,8 +30,9 @@ function manualType(type: string): ManualCredentialType {
 }
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug, 'admin');
+  const ctx = await requireMembership(request, params.orgSlug, 'credential.replace');
   const credential = await requireOwnCredential(ctx, request, params.id);
+  assertMemberCan(ctx, 'credential.replace', credential);
   manualType(credential.type);
   return {
     slug: ctx.organization.slug,
@@ -42,7 +44,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       type: credential.type,
       version: credential.version,
       fileName: credential.fileName,
-      username: credential.username,
+      // The non-secret fields (host, port, username …) are filled in; secret ones always start empty.
+      shownFields: parseCredentialSettings(credential.settings).fields ?? (credential.username ? { username: credential.username } : {}),
     },
   };
 }
@@ -50,8 +53,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 type ActionData = { result: SubmissionResult<string[]> };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug, 'admin');
+  const ctx = await requireMembership(request, params.orgSlug, 'credential.replace');
   const credential = await requireOwnCredential(ctx, request, params.id);
+  assertMemberCan(ctx, 'credential.replace', credential);
   const type = manualType(credential.type);
   const hideFields = credentialFieldsFor(credential.service, type)
     .filter((f) => f.secret && f.input !== 'file')
@@ -70,18 +74,22 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       return data<ActionData>({ result: replyWithErrors(null, error, hideFields) }, { status: error.status });
     }
   } else {
-    formData = await request.formData();
+    formData = await readFormData(request);
   }
   const submission = parseWithZod(formData, { schema: replaceCredentialSecretSchema(credential.service, type) });
   if (submission.status !== 'success') {
     return data<ActionData>({ result: submission.reply({ hideFields }) }, { status: 400 });
   }
-  const version = Number(formData.get('version'));
+  // The version the form was rendered with: a replacement of anything else (or of nothing said) changes nothing.
+  const version = expectedVersionSchema.safeParse(formData.get('version') ?? undefined);
+  if (!version.success) {
+    return data<ActionData>({ result: submission.reply({ hideFields, formErrors: [version.error.issues[0]!.message] }) }, { status: 400 });
+  }
   try {
     const updated = await replaceCredentialSecret(credentialActor(ctx, request, context), credential.id, {
       fields: submission.value.fields ?? {},
       file,
-      expectedVersion: Number.isInteger(version) && version > 0 ? version : undefined,
+      expectedVersion: version.data,
     });
     return redirectWithToast(`/orgs/${ctx.organization.slug}/credentials/${updated.id}`, {
       type: 'success',
@@ -105,7 +113,7 @@ export default function ReplaceCredentialPage() {
   const [form, fields] = useForm({
     id: `replace-${credential.id}`,
     lastResult,
-    defaultValue: { fields: credential.username ? { username: credential.username } : {} },
+    defaultValue: { fields: credential.shownFields },
     constraint: getZodConstraint(schema),
     onValidate: ({ formData }) => parseWithZod(formData, { schema }),
     shouldValidate: 'onBlur',

@@ -16,7 +16,7 @@ import { credentialFieldsFor, type CredentialType } from '~/credentials/catalog'
 import { revealCredentialSecret } from '~/credentials/credentials.server';
 import { CredentialError } from '~/credentials/errors';
 import { requireMembership } from '~/orgs/membership.server';
-import { badRequest } from '~/utils/http.server';
+import { badRequest, readFormData } from '~/utils/http.server';
 
 export const meta: MetaFunction = () => [{ title: 'Reveal credential · Latchkey' }, { name: 'robots', content: 'noindex' }];
 
@@ -24,7 +24,7 @@ export const meta: MetaFunction = () => [{ title: 'Reveal credential · Latchkey
 export const headers: HeadersFunction = () => NO_STORE_HEADERS;
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug, 'admin');
+  const ctx = await requireMembership(request, params.orgSlug, 'credential.reveal');
   const credential = await requireOwnCredential(ctx, request, params.id);
   if (credential.type === 'oauth') throw badRequest('OAuth tokens are never shown; agents use them through Latchkey');
   return data(
@@ -68,10 +68,10 @@ function labelled(service: string, type: CredentialType, fields: Record<string, 
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug, 'admin');
+  const ctx = await requireMembership(request, params.orgSlug, 'credential.reveal');
   const credential = await requireOwnCredential(ctx, request, params.id);
   const actor = credentialActor(ctx, request, context);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   const intent = formData.get('intent');
 
   if (intent === 'reauth') {

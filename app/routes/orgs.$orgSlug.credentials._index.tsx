@@ -13,7 +13,7 @@ import { parseTableState } from '~/credentials/table-state';
 import { prisma } from '~/db.server';
 import { attentionBanner } from '~/notifications/attention.server';
 import { requireMembership } from '~/orgs/membership.server';
-import { hasRole } from '~/orgs/roles';
+import { allows } from '~/orgs/permissions';
 
 export const meta: MetaFunction = () => [{ title: 'Credentials · Latchkey' }];
 
@@ -34,7 +34,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     (!filtered || (await prisma.credential.count({ where: { organizationId: organization.id }, take: 1 })) === 0);
   return {
     slug: organization.slug,
-    canCreate: hasRole(membership.role, 'admin'),
+    canCreate: allows(membership.role, 'credential.create'),
     state,
     now: new Date(),
     isEmpty,

@@ -1,12 +1,14 @@
 // "Add credential": step 1 picks a type and a service; step 2 is the catalog-driven form (text fields or a file upload).
-import { getFormProps, getInputProps, getTextareaProps, useForm, type SubmissionResult } from '@conform-to/react';
+import { getFormProps, getInputProps, getTextareaProps, useForm, type FieldMetadata, type SubmissionResult } from '@conform-to/react';
 import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4';
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { format, addDays } from 'date-fns';
+import { format } from 'date-fns';
 import { ArrowLeft, ClipboardPaste, ExternalLink, Link2 } from 'lucide-react';
 import { useMemo, useRef } from 'react';
 import { z } from 'zod';
+import { AdvancedFields, BaseUrlField, InjectionFields } from '~/components/credential-forms/connection-fields';
+import { ExpiryField } from '~/components/credential-forms/expiry-field';
 import { CatalogField, describe, FieldShell, FileField, Textarea } from '~/components/credential-forms/form-fields';
 import { ServicePicker, TYPE_CHOICES, TypePicker } from '~/components/credential-forms/pickers';
 import { httpErrorFor, replyWithErrors } from '~/components/credential-forms/route-helpers.server';
@@ -20,11 +22,12 @@ import { credentialFieldsFor, getService, CREDENTIAL_TYPES, type CredentialType 
 import { createCredential } from '~/credentials/credentials.server';
 import { CredentialError, formatByteLimit } from '~/credentials/errors';
 import { parseCredentialUpload, type InspectedCredentialFile } from '~/credentials/files.server';
-import { createCredentialSchema, MANUAL_CREDENTIAL_TYPES, type ManualCredentialType } from '~/credentials/schemas';
+import { connectionSpecFor, DEFAULT_CUSTOM_INJECTION } from '~/credentials/connection';
+import { connectionFromForm, createCredentialSchema, expiryFromForm, MANUAL_CREDENTIAL_TYPES, type ManualCredentialType } from '~/credentials/schemas';
 import { connectableProviders } from '~/oauth/apps.server';
 import { getProvider } from '~/oauth/providers.server';
 import { requireMembership } from '~/orgs/membership.server';
-import { notFound } from '~/utils/http.server';
+import { notFound, readFormData } from '~/utils/http.server';
 import { redirectWithToast } from '~/utils/toast.server';
 
 export const meta: MetaFunction = () => [{ title: 'Add credential · Latchkey' }];
@@ -84,7 +87,7 @@ async function oauthChoice(organizationId: string, serviceId: string) {
 }
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { organization } = await requireMembership(request, params.orgSlug, 'admin');
+  const { organization } = await requireMembership(request, params.orgSlug, 'credential.create');
   const url = new URL(request.url);
   const step = stepFromUrl(url);
   return {
@@ -100,7 +103,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 type ActionData = { result: SubmissionResult<string[]> };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug, 'admin');
+  const ctx = await requireMembership(request, params.orgSlug, 'credential.create');
   const step = stepFromUrl(new URL(request.url));
   if (step.step !== 'form') throw notFound();
   const { service, type } = step;
@@ -121,7 +124,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       return data<ActionData>({ result: replyWithErrors(null, error, hideFields) }, { status: error.status });
     }
   } else {
-    formData = await request.formData();
+    formData = await readFormData(request);
   }
 
   const submission = parseWithZod(formData, { schema });
@@ -133,10 +136,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     );
   }
   try {
+    const value = submission.value;
+    const expiry = expiryFromForm(value);
     const created = await createCredential(credentialActor(ctx, request, context), {
-      ...submission.value,
-      fields: submission.value.fields ?? {},
+      name: value.name,
+      service: value.service,
+      type: value.type,
+      description: value.description,
+      expiresAt: expiry.ok ? expiry.expiresAt : null,
+      fields: value.fields ?? {},
       file,
+      ...connectionFromForm(service, type, value),
     });
     const metadata = created.fileMetadata as { clientEmail?: string; projectId?: string } | null;
     const description =
@@ -293,23 +303,33 @@ function CredentialForm() {
   const clientSchema = useMemo(
     () =>
       type === 'file'
-        ? schema.extend({
+        ? createCredentialSchema(service, type, {
             file: z
               .custom<File>((v) => typeof File !== 'undefined' && v instanceof File && v.size > 0, 'Choose a file to upload')
               .refine((f) => f.size <= uploadMaxBytes, `The file is larger than ${maxLabel}`),
           })
         : schema,
-    [schema, type, uploadMaxBytes, maxLabel],
+    [schema, service, type, uploadMaxBytes, maxLabel],
   );
+  const connection = connectionSpecFor(service, type);
 
   // Each server answer remounts the secret inputs, so a failed submission leaves them empty.
   const resetCounter = useRef({ last: undefined as unknown, count: 0 });
   if (resetCounter.current.last !== lastResult) resetCounter.current = { last: lastResult, count: resetCounter.current.count + 1 };
 
-  const [form, fields] = useForm({
+  const [form, fields] = useForm<z.input<typeof schema>>({
     id: `new-${service}-${type}`,
     lastResult,
-    defaultValue: { name: suggestedName, description: '', expiresAt: '', service, type },
+    defaultValue: {
+      name: suggestedName,
+      description: '',
+      expiresAt: '',
+      service,
+      type,
+      baseUrl: connection.catalogBaseUrl ?? '',
+      // The schema's type is a union over services; this form's service takes an injection only when configurable.
+      injection: (connection.injectionConfigurable ? DEFAULT_CUSTOM_INJECTION : undefined) as never,
+    },
     constraint: getZodConstraint(schema),
     onValidate: ({ formData }) => parseWithZod(formData, { schema: clientSchema }),
     shouldValidate: 'onBlur',
@@ -318,7 +338,7 @@ function CredentialForm() {
   const valueFields = fields.fields.getFieldset();
   const action = `/orgs/${slug}/credentials/new?type=${type}&service=${service}`;
   const submitting = navigation.state !== 'idle' && navigation.formAction?.startsWith(`/orgs/${slug}/credentials/new`);
-  const tomorrow = format(addDays(new Date(), 1), 'yyyy-MM-dd');
+  const today = format(new Date(), 'yyyy-MM-dd');
   const fileErrors = (fields as unknown as Record<string, { errors?: string[] }>).file?.errors ?? form.allErrors.file;
 
   return (
@@ -390,6 +410,11 @@ function CredentialForm() {
           />
         ) : null}
 
+        {connection.injectable ? (
+          <BaseUrlField meta={fields.baseUrl as FieldMetadata<string | undefined>} spec={connection} name={String(fields.name.value ?? '')} />
+        ) : null}
+        {connection.injectionConfigurable ? <InjectionFields meta={fields.injection} /> : null}
+
         <FieldShell id={fields.description.id} label="Description" optional hint="What it is for, who owns it." errors={fields.description.errors}>
           <Textarea
             {...getTextareaProps(fields.description, { ariaAttributes: false })}
@@ -399,21 +424,14 @@ function CredentialForm() {
           />
         </FieldShell>
 
-        <FieldShell
-          id={fields.expiresAt.id}
-          label="Expires"
-          optional
-          hint="Latchkey marks the credential expired on this date."
-          errors={fields.expiresAt.errors}
-          className="max-w-xs"
-        >
-          <Input
-            {...getInputProps(fields.expiresAt, { type: 'date', ariaAttributes: false })}
-            key={fields.expiresAt.key}
-            {...describe(fields.expiresAt.id, fields.expiresAt.errors, true)}
-            min={tomorrow}
-          />
-        </FieldShell>
+        <ExpiryField
+          date={fields.expiresAt}
+          time={fields.expiresTime}
+          submitted={lastResult !== undefined}
+          min={today}
+        />
+
+        {connection.injectable ? <AdvancedFields timeout={fields.upstreamTimeoutSeconds as FieldMetadata<number | undefined>} /> : null}
 
         {definition.docsUrl ? (
           <p className="text-sm sm:hidden">

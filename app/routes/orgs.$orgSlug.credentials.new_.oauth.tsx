@@ -15,11 +15,12 @@ import { getProvider } from '~/oauth/providers.server';
 import { requireMembership } from '~/orgs/membership.server';
 import { cn } from '~/utils/misc';
 import { redirectWithToast } from '~/utils/toast.server';
+import { readFormData } from '~/utils/http.server';
 
 export const meta: MetaFunction = () => [{ title: 'Connect with OAuth · Latchkey' }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug, 'admin');
+  const ctx = await requireMembership(request, params.orgSlug, 'credential.create');
   const ready = await connectableProviders(ctx.organization.id);
   const services = servicesForType('oauth').map((s) => {
     const spec = s.auth.oauth!;
@@ -47,8 +48,8 @@ function entries(form: FormData, names: string[]): Record<string, unknown> {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug, 'admin');
-  const form = await request.formData();
+  const ctx = await requireMembership(request, params.orgSlug, 'credential.create');
+  const form = await readFormData(request);
   const intent = form.get('intent') === 'paste' ? 'paste' : 'connect';
   const actor = credentialActor(ctx, request, context);
   try {

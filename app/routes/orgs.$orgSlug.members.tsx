@@ -4,7 +4,8 @@ import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4';
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
 import { format, formatDistanceToNowStrict } from 'date-fns';
-import { Link2, UserPlus, X } from 'lucide-react';
+import { Check, Link2, UserPlus, X } from 'lucide-react';
+import { useState } from 'react';
 import { CopyButton } from '~/components/copy-button';
 import { Button } from '~/components/ui/button';
 import { Badge, Card, PageHeader } from '~/components/ui/card';
@@ -13,28 +14,33 @@ import { getEnv } from '~/config/env.server';
 import { OrgError } from '~/orgs/errors';
 import { createInvitation, listPendingInvitations, revokeInvitation } from '~/orgs/invitations.server';
 import { changeMemberRole, listMembers, removeMember } from '~/orgs/members.server';
-import { requireMembership } from '~/orgs/membership.server';
-import { assignableRoles, hasRole, ROLE_DESCRIPTIONS, ROLE_LABELS, type Role } from '~/orgs/roles';
+import { memberCan, orgActor, requireMembership, subjectOf } from '~/orgs/membership.server';
+import { can, capabilities, deniedMessage, type Capability } from '~/orgs/permissions';
+import { ROLE_LABELS, ROLES, type Role } from '~/orgs/roles';
 import { ChangeRoleSchema, InviteSchema, RemoveMemberSchema, RevokeInvitationSchema } from '~/orgs/schemas';
 import { forbidden } from '~/utils/http.server';
 import { initials } from '~/utils/misc';
 import { redirectWithToast } from '~/utils/toast.server';
+import { readFormData } from '~/utils/http.server';
 
 export const meta: MetaFunction = () => [{ title: 'Members · Latchkey' }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { user, organization, membership } = await requireMembership(request, params.orgSlug);
-  const canManage = hasRole(membership.role, 'admin');
+  const ctx = await requireMembership(request, params.orgSlug);
+  const { user, organization } = ctx;
+  const subject = subjectOf(ctx);
+  const canInvite = memberCan(ctx, 'member.invite');
   const [members, invitations] = await Promise.all([
     listMembers(organization.id),
-    canManage ? listPendingInvitations(organization.id) : Promise.resolve([]),
+    canInvite ? listPendingInvitations(organization.id) : Promise.resolve([]),
   ]);
   return {
     slug: organization.slug,
     currentUserId: user.id,
-    role: membership.role,
-    canManage,
-    assignable: assignableRoles(membership.role),
+    canInvite,
+    // The roles this person may hand out, and what each can do (both from the role matrix).
+    invitable: ROLES.filter((r) => can(subject, 'member.invite', { newRole: r })),
+    capabilities: Object.fromEntries(ROLES.map((r) => [r, capabilities(r)])) as Record<Role, Capability[]>,
     members: members.map((m) => ({
       id: m.id,
       role: m.role,
@@ -42,6 +48,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       name: m.user.name,
       email: m.user.email,
       userId: m.user.id,
+      assignable: can(subject, 'member.manage', { role: m.role }) ? ROLES.filter((r) => can(subject, 'member.manage', { role: m.role, newRole: r })) : [],
     })),
     invitations: invitations.map((i) => ({
       id: i.id,
@@ -49,6 +56,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       email: i.email,
       expiresAt: i.expiresAt,
       invitedBy: i.invitedBy?.name ?? null,
+      revocable: can(subject, 'member.invite', { newRole: i.role }),
     })),
   };
 }
@@ -57,13 +65,16 @@ type ActionResult =
   | { intent: 'invite'; result: SubmissionResult<string[]>; inviteLink: string | null }
   | { intent: 'manage'; error: string };
 
-export async function action({ request, params }: ActionFunctionArgs) {
-  const { user, organization, membership } = await requireMembership(request, params.orgSlug);
-  // Every action on this page manages the organization; viewers and members are refused outright.
-  if (!hasRole(membership.role, 'admin')) throw forbidden('Only owners and admins can manage members.');
-  const actor = { userId: user.id, role: membership.role };
-  const formData = await request.formData();
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const ctx = await requireMembership(request, params.orgSlug);
+  const { user, organization } = ctx;
+  // The services apply the role matrix to each change (and audit it with this request's origin);
+  // a role with no grant at all for the intent is refused before anything is read.
+  const actor = orgActor(ctx, request, context);
+  const formData = await readFormData(request);
   const intent = formData.get('intent');
+  const permission = intent === 'change-role' || intent === 'remove' ? 'member.manage' : 'member.invite';
+  if (!memberCan(ctx, permission)) throw forbidden(deniedMessage(ctx.membership.role, permission));
   const back = `/orgs/${organization.slug}/members`;
 
   if (intent === 'invite') {
@@ -123,7 +134,37 @@ function RoleBadge({ role }: { role: Role }) {
   return <Badge tone={tone}>{ROLE_LABELS[role]}</Badge>;
 }
 
-function InvitePanel({ assignable, lastResult, slug }: { assignable: Role[]; lastResult: ActionResult | undefined; slug: string }) {
+/** What a role can do, listed from the role matrix (app/orgs/permissions.ts). */
+function RoleCapabilities({ role, items }: { role: Role; items: Capability[] }) {
+  return (
+    <div className="rounded-lg border border-slate-200 bg-slate-50/70 px-4 py-3" data-testid="role-capabilities">
+      <p className="text-xs font-medium text-slate-500">
+        What {/^[aeiou]/i.test(ROLE_LABELS[role]) ? 'an' : 'a'} {ROLE_LABELS[role].toLowerCase()} can do
+      </p>
+      <ul className="mt-2 space-y-1.5" aria-label={`What ${ROLE_LABELS[role].toLowerCase()}s can do`}>
+        {items.map((item) => (
+          <li key={item.permissions.join()} className="flex gap-2 text-sm text-slate-700">
+            <Check className="mt-0.5 size-4 shrink-0 text-emerald-600" aria-hidden />
+            <span>{item.text}</span>
+          </li>
+        ))}
+      </ul>
+      {role === 'viewer' ? <p className="mt-2 text-xs text-slate-500">Changes nothing.</p> : null}
+    </div>
+  );
+}
+
+function InvitePanel({
+  invitable,
+  capabilitiesByRole,
+  lastResult,
+  slug,
+}: {
+  invitable: Role[];
+  capabilitiesByRole: Record<Role, Capability[]>;
+  lastResult: ActionResult | undefined;
+  slug: string;
+}) {
   const navigation = useNavigation();
   const inviteResult = lastResult?.intent === 'invite' ? lastResult : undefined;
   const [form, fields] = useForm({
@@ -135,6 +176,7 @@ function InvitePanel({ assignable, lastResult, slug }: { assignable: Role[]; las
     shouldValidate: 'onBlur',
     shouldRevalidate: 'onInput',
   });
+  const [selected, setSelected] = useState<Role>('member');
   return (
     <Card>
       <div className="flex items-start justify-between gap-4 border-b border-slate-200 px-5 py-4">
@@ -150,23 +192,30 @@ function InvitePanel({ assignable, lastResult, slug }: { assignable: Role[]; las
         <input type="hidden" name="intent" value="invite" />
         <FormError id={form.errorId} errors={form.errors} />
         <div className="grid gap-4 sm:grid-cols-2">
-          <div>
-            <Label htmlFor={fields.role.id}>Role</Label>
-            <Select {...getSelectProps(fields.role)} className="mt-1.5">
-              {assignable.map((role) => (
-                <option key={role} value={role}>
-                  {ROLE_LABELS[role]} — {ROLE_DESCRIPTIONS[role]}
-                </option>
-              ))}
-            </Select>
-            <ErrorList id={fields.role.errorId} errors={fields.role.errors} />
+          <div className="space-y-3">
+            <div>
+              <Label htmlFor={fields.role.id}>Role</Label>
+              <Select
+                {...getSelectProps(fields.role)}
+                className="mt-1.5"
+                onChange={(event) => setSelected(event.currentTarget.value as Role)}
+              >
+                {invitable.map((role) => (
+                  <option key={role} value={role}>
+                    {ROLE_LABELS[role]}
+                  </option>
+                ))}
+              </Select>
+              <ErrorList id={fields.role.errorId} errors={fields.role.errors} />
+            </div>
+            <Field
+              label="Email (optional)"
+              hint="If set, only this account can accept."
+              errors={fields.email.errors}
+              inputProps={{ ...getInputProps(fields.email, { type: 'email' }), placeholder: 'teammate@example.com' }}
+            />
           </div>
-          <Field
-            label="Email (optional)"
-            hint="If set, only this account can accept."
-            errors={fields.email.errors}
-            inputProps={{ ...getInputProps(fields.email, { type: 'email' }), placeholder: 'teammate@example.com' }}
-          />
+          <RoleCapabilities role={selected} items={capabilitiesByRole[selected]} />
         </div>
         <div className="flex justify-end">
           <Button type="submit" disabled={navigation.state === 'submitting'}>
@@ -195,10 +244,10 @@ function InvitePanel({ assignable, lastResult, slug }: { assignable: Role[]; las
 }
 
 export default function MembersPage() {
-  const { slug, members, invitations, canManage, assignable, role, currentUserId } = useLoaderData<typeof loader>();
+  const { slug, members, invitations, canInvite, invitable, capabilities: capabilitiesByRole, currentUserId } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const [searchParams] = useSearchParams();
-  const showInvite = canManage && (searchParams.has('invite') || actionData?.intent === 'invite');
+  const showInvite = canInvite && (searchParams.has('invite') || actionData?.intent === 'invite');
   const manageError = actionData?.intent === 'manage' ? actionData.error : null;
 
   return (
@@ -207,7 +256,7 @@ export default function MembersPage() {
         title="Members"
         description="People in this organization and what they can do."
         actions={
-          canManage && !showInvite ? (
+          canInvite && !showInvite ? (
             <Form method="get">
               <input type="hidden" name="invite" value="1" />
               <Button type="submit">
@@ -219,64 +268,60 @@ export default function MembersPage() {
         }
       />
 
-      {showInvite ? <InvitePanel assignable={assignable} lastResult={actionData} slug={slug} /> : null}
+      {showInvite ? <InvitePanel invitable={invitable} capabilitiesByRole={capabilitiesByRole} lastResult={actionData} slug={slug} /> : null}
       {manageError ? <FormError errors={[manageError]} /> : null}
 
       <Card>
         <ul className="divide-y divide-slate-200" aria-label="Members">
-          {members.map((member) => {
-            // Admins cannot change owners; only owners can.
-            const editable = canManage && (role === 'owner' || member.role !== 'owner');
-            return (
-              <li key={member.id} className="flex flex-col gap-3 px-5 py-4 sm:flex-row sm:items-center" data-member-email={member.email}>
-                <div className="flex min-w-0 flex-1 items-center gap-3">
-                  <span className="flex size-9 shrink-0 items-center justify-center rounded-full bg-slate-100 text-xs font-semibold text-slate-600">
-                    {initials(member.name)}
-                  </span>
-                  <div className="min-w-0">
-                    <p className="truncate text-sm font-medium text-slate-900">
-                      {member.name}
-                      {member.userId === currentUserId ? <span className="ml-1.5 text-xs font-normal text-slate-500">(you)</span> : null}
-                    </p>
-                    <p className="truncate text-sm text-slate-500">{member.email}</p>
-                  </div>
+          {members.map((member) => (
+            <li key={member.id} className="flex flex-col gap-3 px-5 py-4 sm:flex-row sm:items-center" data-member-email={member.email}>
+              <div className="flex min-w-0 flex-1 items-center gap-3">
+                <span className="flex size-9 shrink-0 items-center justify-center rounded-full bg-slate-100 text-xs font-semibold text-slate-600">
+                  {initials(member.name)}
+                </span>
+                <div className="min-w-0">
+                  <p className="truncate text-sm font-medium text-slate-900">
+                    {member.name}
+                    {member.userId === currentUserId ? <span className="ml-1.5 text-xs font-normal text-slate-500">(you)</span> : null}
+                  </p>
+                  <p className="truncate text-sm text-slate-500">{member.email}</p>
                 </div>
-                <div className="flex flex-wrap items-center gap-3 sm:justify-end">
-                  <span className="text-xs text-slate-500">Joined {format(member.joinedAt, 'MMM d, yyyy')}</span>
-                  <RoleBadge role={member.role} />
-                  {editable ? (
-                    <>
-                      <Form method="post" className="flex items-center gap-1.5">
-                        <input type="hidden" name="intent" value="change-role" />
-                        <input type="hidden" name="membershipId" value={member.id} />
-                        <Select name="role" defaultValue={member.role} aria-label={`Change access for ${member.name}`} className="h-8 w-28 text-xs">
-                          {assignable.map((r) => (
-                            <option key={r} value={r}>
-                              {ROLE_LABELS[r]}
-                            </option>
-                          ))}
-                        </Select>
-                        <Button type="submit" variant="secondary" size="sm" aria-label={`Update access for ${member.name}`}>
-                          Update
-                        </Button>
-                      </Form>
-                      <Form method="post">
-                        <input type="hidden" name="intent" value="remove" />
-                        <input type="hidden" name="membershipId" value={member.id} />
-                        <Button type="submit" variant="danger" size="sm" aria-label={`Remove ${member.name}`}>
-                          Remove
-                        </Button>
-                      </Form>
-                    </>
-                  ) : null}
-                </div>
-              </li>
-            );
-          })}
+              </div>
+              <div className="flex flex-wrap items-center gap-3 sm:justify-end">
+                <span className="text-xs text-slate-500">Joined {format(member.joinedAt, 'MMM d, yyyy')}</span>
+                <RoleBadge role={member.role} />
+                {member.assignable.length > 0 ? (
+                  <>
+                    <Form method="post" className="flex items-center gap-1.5">
+                      <input type="hidden" name="intent" value="change-role" />
+                      <input type="hidden" name="membershipId" value={member.id} />
+                      <Select name="role" defaultValue={member.role} aria-label={`Change access for ${member.name}`} className="h-8 w-28 text-xs">
+                        {member.assignable.map((r) => (
+                          <option key={r} value={r}>
+                            {ROLE_LABELS[r]}
+                          </option>
+                        ))}
+                      </Select>
+                      <Button type="submit" variant="secondary" size="sm" aria-label={`Update access for ${member.name}`}>
+                        Update
+                      </Button>
+                    </Form>
+                    <Form method="post">
+                      <input type="hidden" name="intent" value="remove" />
+                      <input type="hidden" name="membershipId" value={member.id} />
+                      <Button type="submit" variant="danger" size="sm" aria-label={`Remove ${member.name}`}>
+                        Remove
+                      </Button>
+                    </Form>
+                  </>
+                ) : null}
+              </div>
+            </li>
+          ))}
         </ul>
       </Card>
 
-      {canManage ? (
+      {canInvite ? (
         <section aria-labelledby="pending-invitations" className="space-y-3">
           <h2 id="pending-invitations" className="text-sm font-semibold text-slate-900">
             Pending invitations
@@ -299,13 +344,15 @@ export default function MembersPage() {
                     </div>
                     <div className="flex items-center gap-3">
                       <RoleBadge role={invitation.role} />
-                      <Form method="post">
-                        <input type="hidden" name="intent" value="revoke" />
-                        <input type="hidden" name="invitationId" value={invitation.id} />
-                        <Button type="submit" variant="danger" size="sm" aria-label={`Revoke invitation${invitation.email ? ` for ${invitation.email}` : ''}`}>
-                          Revoke
-                        </Button>
-                      </Form>
+                      {invitation.revocable ? (
+                        <Form method="post">
+                          <input type="hidden" name="intent" value="revoke" />
+                          <input type="hidden" name="invitationId" value={invitation.id} />
+                          <Button type="submit" variant="danger" size="sm" aria-label={`Revoke invitation${invitation.email ? ` for ${invitation.email}` : ''}`}>
+                            Revoke
+                          </Button>
+                        </Form>
+                      ) : null}
                     </div>
                   </li>
                 ))}

@@ -3,31 +3,31 @@ import { parseWithZod } from '@conform-to/zod/v4';
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { ShieldAlert } from 'lucide-react';
-import { auditContextFromRequest } from '~/audit/audit.server';
 import { Button } from '~/components/ui/button';
 import { Card } from '~/components/ui/card';
 import { prisma } from '~/db.server';
 import { setAllowPrivateHosts } from '~/orgs/organizations.server';
-import { requireMembership } from '~/orgs/membership.server';
-import { hasRole } from '~/orgs/roles';
+import { orgActor, requireMembership } from '~/orgs/membership.server';
+import { allows } from '~/orgs/permissions';
 import { NetworkSettingsSchema } from '~/orgs/schemas';
 import { redirectWithToast } from '~/utils/toast.server';
+import { readFormData } from '~/utils/http.server';
 
 export const meta: MetaFunction = () => [{ title: 'Network · Settings · Latchkey' }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { organization, membership } = await requireMembership(request, params.orgSlug);
   const row = await prisma.organization.findUniqueOrThrow({ where: { id: organization.id }, select: { allowPrivateHosts: true } });
-  return { allowPrivateHosts: row.allowPrivateHosts, canEdit: hasRole(membership.role, 'owner') };
+  return { allowPrivateHosts: row.allowPrivateHosts, canEdit: allows(membership.role, 'network.manage') };
 }
 
-export async function action({ request, params }: ActionFunctionArgs) {
-  const { organization, user } = await requireMembership(request, params.orgSlug, 'owner');
-  const submission = parseWithZod(await request.formData(), { schema: NetworkSettingsSchema });
+export async function action({ request, params, context: loadContext }: ActionFunctionArgs) {
+  const ctx = await requireMembership(request, params.orgSlug, 'network.manage');
+  const { organization } = ctx;
+  const submission = parseWithZod(await readFormData(request), { schema: NetworkSettingsSchema });
   if (submission.status !== 'success') return data({ result: submission.reply() }, { status: 400 });
-  const context = auditContextFromRequest(request, { type: 'user', id: user.id, label: user.email });
   const allow = submission.value.allowPrivateHosts;
-  await setAllowPrivateHosts(organization.id, allow, context);
+  await setAllowPrivateHosts(organization.id, allow, orgActor(ctx, request, loadContext));
   return redirectWithToast(`/orgs/${organization.slug}/settings/network`, {
     type: 'success',
     title: allow ? 'Private hosts allowed' : 'Private hosts blocked',

@@ -3,27 +3,28 @@ import { getFormProps, getInputProps, useForm } from '@conform-to/react';
 import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4';
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { auditContextFromRequest } from '~/audit/audit.server';
 import { CopyButton } from '~/components/copy-button';
 import { Button } from '~/components/ui/button';
 import { Card } from '~/components/ui/card';
 import { Field } from '~/components/ui/field';
 import { NotificationSettingsSchema, SIGNATURE_HEADER } from '~/notifications/settings';
 import { getNotificationSettings, rotateSigningSecret, updateNotificationSettings } from '~/notifications/settings.server';
-import { requireMembership } from '~/orgs/membership.server';
-import { hasRole } from '~/orgs/roles';
+import { memberAuditContext, requireMembership } from '~/orgs/membership.server';
+import { allows } from '~/orgs/permissions';
+import { readFormData } from '~/utils/http.server';
 
 export const meta: MetaFunction = () => [{ title: 'Notifications · Settings · Latchkey' }];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { organization, membership } = await requireMembership(request, params.orgSlug);
-  return { settings: await getNotificationSettings(organization.id), canEdit: hasRole(membership.role, 'admin') };
+  return { settings: await getNotificationSettings(organization.id), canEdit: allows(membership.role, 'settings.manage') };
 }
 
-export async function action({ request, params }: ActionFunctionArgs) {
-  const { organization, user } = await requireMembership(request, params.orgSlug, 'admin');
-  const formData = await request.formData();
-  const context = auditContextFromRequest(request, { type: 'user', id: user.id, label: user.email });
+export async function action({ request, params, context: loadContext }: ActionFunctionArgs) {
+  const ctx = await requireMembership(request, params.orgSlug, 'settings.manage');
+  const { organization } = ctx;
+  const formData = await readFormData(request);
+  const context = memberAuditContext(ctx, request, loadContext);
   if (formData.get('intent') === 'rotate') {
     // The plaintext goes back in this POST's answer only, once; it is never in loader data.
     return { intent: 'rotate' as const, secret: await rotateSigningSecret(organization.id, context), result: undefined };

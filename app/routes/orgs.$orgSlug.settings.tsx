@@ -7,12 +7,13 @@ import { BellRing, ChevronRight, KeyRound, Network } from 'lucide-react';
 import { Button } from '~/components/ui/button';
 import { Card, PageHeader } from '~/components/ui/card';
 import { Field, Input, Label } from '~/components/ui/field';
-import { requireMembership } from '~/orgs/membership.server';
+import { orgActor, requireMembership } from '~/orgs/membership.server';
 import { renameOrganization } from '~/orgs/organizations.server';
-import { hasRole } from '~/orgs/roles';
+import { allows } from '~/orgs/permissions';
 import { RenameOrganizationSchema } from '~/orgs/schemas';
 import { cn } from '~/utils/misc';
 import { redirectWithToast } from '~/utils/toast.server';
+import { readFormData } from '~/utils/http.server';
 
 export const meta: MetaFunction = () => [{ title: 'Settings · Latchkey' }];
 
@@ -20,15 +21,16 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { organization, membership } = await requireMembership(request, params.orgSlug);
   return {
     organization: { name: organization.name, slug: organization.slug },
-    canEdit: hasRole(membership.role, 'admin'),
+    canEdit: allows(membership.role, 'settings.manage'),
   };
 }
 
-export async function action({ request, params }: ActionFunctionArgs) {
-  const { organization } = await requireMembership(request, params.orgSlug, 'admin');
-  const submission = parseWithZod(await request.formData(), { schema: RenameOrganizationSchema });
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const ctx = await requireMembership(request, params.orgSlug, 'settings.manage');
+  const { organization } = ctx;
+  const submission = parseWithZod(await readFormData(request), { schema: RenameOrganizationSchema });
   if (submission.status !== 'success') return data(submission.reply(), { status: 400 });
-  await renameOrganization(organization.id, submission.value.name);
+  await renameOrganization(organization.id, orgActor(ctx, request, context), submission.value.name);
   throw await redirectWithToast(`/orgs/${organization.slug}/settings`, { type: 'success', title: 'Organization renamed' });
 }
 

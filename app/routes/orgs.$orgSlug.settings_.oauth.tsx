@@ -12,8 +12,8 @@ import { platformApp } from '~/oauth/config.server';
 import { OAuthError } from '~/oauth/errors';
 import { listProviders } from '~/oauth/providers.server';
 import { requireMembership } from '~/orgs/membership.server';
-import { hasRole } from '~/orgs/roles';
-import { notFound } from '~/utils/http.server';
+import { allows } from '~/orgs/permissions';
+import { notFound, readFormData } from '~/utils/http.server';
 import { redirectWithToast } from '~/utils/toast.server';
 
 export const meta: MetaFunction = () => [{ title: 'OAuth apps · Settings · Latchkey' }];
@@ -23,7 +23,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const apps = await listOAuthApps(ctx.organization.id);
   return {
     slug: ctx.organization.slug,
-    canEdit: hasRole(ctx.membership.role, 'admin'),
+    canEdit: allows(ctx.membership.role, 'oauth_app.manage'),
     redirectUri: oauthRedirectUri(),
     providers: listProviders().map((p) => ({
       id: p.id,
@@ -38,8 +38,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 const FIELDS = ['provider', 'name', 'clientId', 'clientSecret', 'authorizationUrl', 'tokenUrl', 'revocationUrl', 'userinfoUrl', 'scopes', 'clientAuth', 'pkce'];
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const ctx = await requireMembership(request, params.orgSlug, 'admin');
-  const form = await request.formData();
+  const ctx = await requireMembership(request, params.orgSlug, 'oauth_app.manage');
+  const form = await readFormData(request);
   const actor = credentialActor(ctx, request, context);
   const back = `/orgs/${ctx.organization.slug}/settings/oauth`;
   try {

@@ -3,13 +3,16 @@ import { getFormProps, getInputProps, useForm } from '@conform-to/react';
 import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4';
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
+import { auditContextFromRequest } from '~/audit/audit.server';
 import { requireUser } from '~/auth/session.server';
 import { AuthCard } from '~/components/auth-layout';
 import { Button } from '~/components/ui/button';
 import { Field } from '~/components/ui/field';
+import { userAuditLabel } from '~/orgs/membership.server';
 import { createOrganizationForUser, listUserOrganizations } from '~/orgs/organizations.server';
 import { CreateOrganizationSchema } from '~/orgs/schemas';
 import { redirectWithToast } from '~/utils/toast.server';
+import { readFormData } from '~/utils/http.server';
 
 export const meta: MetaFunction = () => [{ title: 'Create organization · Latchkey' }];
 
@@ -19,11 +22,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return { backTo: first ? `/orgs/${first.slug}/credentials` : null };
 }
 
-export async function action({ request }: ActionFunctionArgs) {
+export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(request);
-  const submission = parseWithZod(await request.formData(), { schema: CreateOrganizationSchema });
+  const submission = parseWithZod(await readFormData(request), { schema: CreateOrganizationSchema });
   if (submission.status !== 'success') return data(submission.reply(), { status: 400 });
-  const organization = await createOrganizationForUser(user.id, submission.value.name);
+  const origin = auditContextFromRequest(request, { type: 'user', id: user.id, label: userAuditLabel(user) }, context);
+  const organization = await createOrganizationForUser(user.id, submission.value.name, origin);
   throw await redirectWithToast(`/orgs/${organization.slug}/credentials`, {
     type: 'success',
     title: `Created ${organization.name}`,

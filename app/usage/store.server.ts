@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Prisma } from '~/generated/prisma/client';
 import { recordAuditBatch } from '~/audit/audit.server';
+import { registerStatefulModule } from '~/cluster/stateful-modules.server';
 import { prisma } from '~/db.server';
 import { logger } from '~/logger.server';
 import { queueConnection } from '~/queue/queue.server';
@@ -358,6 +359,7 @@ class PostgresUsageStore implements UsageStore {
 }
 
 let store: UsageStore | undefined;
+registerStatefulModule('usage/store', import.meta.url);
 
 /** This process's usage store, on the queue's backend. */
 export function usageStore(): UsageStore {

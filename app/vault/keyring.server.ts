@@ -1,6 +1,8 @@
 // Organization data keys: created wrapped, unwrapped on demand, and cached briefly in process memory only.
 import crypto from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { onInvalidation } from '~/cluster/invalidation.server';
+import { registerStatefulModule } from '~/cluster/stateful-modules.server';
 import { prisma } from '~/db.server';
 import type { Prisma } from '~/generated/prisma/client';
 import { dataKeyAad, KEY_BYTES } from './envelope.server';
@@ -46,6 +48,16 @@ export function clearDataKeyCache(): void {
 export function dataKeyCacheSize(): number {
   return cache.size;
 }
+
+/** Drops (and zeroes) the cached data keys of one organization, or of all when null. */
+export function forgetDataKeys(organizationId: string | null): void {
+  if (organizationId === null) return cache.clear();
+  for (const id of [...cache.keys()]) if (id.startsWith(`${organizationId}/`)) cache.delete(id);
+}
+
+registerStatefulModule('vault/data-key-cache', import.meta.url);
+// A rotation (new active version) or a removed key anywhere: no process keeps the old key in memory.
+onInvalidation('data-keys', (event) => forgetDataKeys(event.organizationId));
 
 function cacheId(organizationId: string, version: number): string {
   return `${organizationId}/${version}`;
