@@ -132,7 +132,8 @@ async function run() {
   const queues = { createQueue, createWorker };
 
   const provider = await startProviderProcess(2 * CREDENTIALS);
-  const org = await prisma.organization.create({ data: { slug: `bench-${crypto.randomBytes(4).toString('hex')}`, name: 'Bench' } });
+  // The provider process listens on 127.0.0.1, which only an organization that allows private hosts may reach.
+  const org = await prisma.organization.create({ data: { slug: `bench-${crypto.randomBytes(4).toString('hex')}`, name: 'Bench', allowPrivateHosts: true } });
   await createOrganizationDataKey(prisma, org.id);
   const appId = crypto.randomUUID();
   const appSecret = await sealSecret({ organizationId: org.id, credentialId: appId, field: 'client_secret', plaintext: provider.clientSecret });
@@ -180,7 +181,7 @@ async function run() {
   console.log(`no-op jobs: ${CREDENTIALS} in ${noop.seconds.toFixed(2)} s = ${noop.perS.toFixed(0)}/s`);
   // Ceiling: each job makes one bare token request (a spare refresh token each) and nothing else.
   const spare = provider.refreshTokens.slice(CREDENTIALS);
-  const client = { clientId: provider.clientId, clientSecret: provider.clientSecret, clientAuth: 'basic' as const };
+  const client = { clientId: provider.clientId, clientSecret: provider.clientSecret, clientAuth: 'basic' as const, allowPrivateHosts: true };
   const bare = await measureJobs(queues, concurrency, 'bench-bare-request', (i) =>
     requestTokens(provider.tokenUrl, client, { grant_type: 'refresh_token', refresh_token: spare[i]! }),
   );

@@ -27,12 +27,15 @@ async function signUp(page: Page): Promise<string> {
   return new URL(page.url()).pathname.split('/')[2]!;
 }
 
-/** Registers the local provider as the organization's custom OAuth app (Settings → OAuth apps). */
-async function registerLocalProvider(page: Page, slug: string, baseURL: string | undefined) {
-  await page.goto(`/orgs/${slug}/settings`);
-  await page.getByRole('link', { name: /OAuth apps/ }).click();
-  await expect(page).toHaveURL(new RegExp(`/orgs/${slug}/settings/oauth$`));
-  await expect(page.getByTestId('redirect-uri')).toHaveText(`${baseURL}/oauth/callback`);
+/** The local provider listens on 127.0.0.1, a private address: the owner allows private hosts (Settings → Network). */
+async function allowPrivateHosts(page: Page, slug: string) {
+  await page.goto(`/orgs/${slug}/settings/network`);
+  await page.getByLabel(/Allow private hosts/).check();
+  await page.getByRole('button', { name: 'Save network setting' }).click();
+  await expect(page.getByText('Private hosts allowed')).toBeVisible();
+}
+
+async function fillLocalProvider(page: Page) {
   await page.getByLabel('Provider').selectOption('custom');
   await page.getByLabel('Name', { exact: true }).fill('Local provider');
   await page.getByLabel('Client ID').fill(provider.clientId);
@@ -42,6 +45,32 @@ async function registerLocalProvider(page: Page, slug: string, baseURL: string |
   await page.getByLabel('Revocation URL').fill(provider.revocationUrl);
   await page.getByLabel('Userinfo URL').fill(provider.userinfoUrl);
   await page.getByLabel('Default scopes').fill('read write');
+}
+
+/**
+ * Registers the local provider as the organization's custom OAuth app (Settings → OAuth apps). With private hosts
+ * blocked (the default) the app is refused with a message naming the Network setting, and nothing reaches the provider.
+ */
+async function registerLocalProvider(page: Page, slug: string, baseURL: string | undefined) {
+  await page.goto(`/orgs/${slug}/settings`);
+  await page.getByRole('link', { name: /OAuth apps/ }).click();
+  await expect(page).toHaveURL(new RegExp(`/orgs/${slug}/settings/oauth$`));
+  await expect(page.getByTestId('redirect-uri')).toHaveText(`${baseURL}/oauth/callback`);
+  const requestsBefore = provider.tokenRequests.length;
+  await fillLocalProvider(page);
+  await page.getByRole('button', { name: 'Register app' }).click();
+  await expect(page.getByText(/private address.*Settings → Network/).first()).toBeVisible();
+  await expect(page.getByText('Custom · Local provider')).toHaveCount(0);
+  expect(await page.content()).not.toContain(CLIENT_SECRET);
+  expect(provider.tokenRequests.length).toBe(requestsBefore);
+  await screenshot(page, 'oauth-app-private-refused');
+  await page.setViewportSize({ width: 375, height: 900 });
+  await screenshot(page, 'oauth-app-private-refused-mobile');
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  await allowPrivateHosts(page, slug);
+  await page.goto(`/orgs/${slug}/settings/oauth`);
+  await fillLocalProvider(page);
   await page.getByRole('button', { name: 'Register app' }).click();
   await expect(page.getByText('Custom · Local provider')).toBeVisible();
   await expect(page.getByText('secret sealed')).toBeVisible();
@@ -192,6 +221,7 @@ test('a mistyped name deletes nothing and revokes nothing', async ({ page, baseU
 
 test('a denied consent comes back with a message and creates nothing', async ({ page }) => {
   const slug = await signUp(page);
+  await allowPrivateHosts(page, slug);
   await page.goto(`/orgs/${slug}/settings/oauth`);
   await page.getByLabel('Provider').selectOption('custom');
   await page.getByLabel('Client ID').fill(provider.clientId);

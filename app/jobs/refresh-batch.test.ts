@@ -217,7 +217,8 @@ describe('token endpoint transport', () => {
     const url = `http://127.0.0.1:${(s.address() as AddressInfo).port}/token`;
     return { url, close: () => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); }) };
   }
-  const client = { clientId: 'id', clientSecret: 'secret', clientAuth: 'basic' as const };
+  // These servers listen on 127.0.0.1, which only an organization that allows private hosts may reach.
+  const client = { clientId: 'id', clientSecret: 'secret', clientAuth: 'basic' as const, allowPrivateHosts: true };
 
   it('a redirect is a network failure, not followed', async () => {
     let hits = 0;

@@ -63,6 +63,8 @@ async function connectThroughRoutes(user: User, name: string): Promise<string> {
 beforeAll(async () => {
   provider = await startTestOAuthProvider({ autoApprove: true, clientSecret: CANARY });
   owner = await createSignedUpUser();
+  // The local provider listens on 127.0.0.1: this organization allows private hosts (Settings → Network).
+  await prisma.organization.update({ where: { slug: owner.slug }, data: { allowPrivateHosts: true } });
   expect(location(await registerApp(owner))).toBe(`/orgs/${owner.slug}/settings/oauth`);
 });
 
