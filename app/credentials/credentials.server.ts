@@ -36,7 +36,7 @@ import {
 import { credentialSettingsSchema, parseCredentialSettings, type CredentialSettings, type InjectionSetting } from '~/credentials/settings';
 import { getEnv } from '~/config/env.server';
 import { prisma } from '~/db.server';
-import { assertUrlAllowed, EgressRefusedError } from '~/egress/egress.server';
+import { urlRefusal } from '~/egress/egress.server';
 import { Prisma } from '~/generated/prisma/client';
 import { allows, can, deniedMessage, type Permission } from '~/orgs/permissions';
 import { ROLES, type Role } from '~/orgs/roles';
@@ -315,10 +315,6 @@ async function lockSettings(tx: Tx, actor: CredentialActor, id: string): Promise
   return parseCredentialSettings(rows[0].settings);
 }
 
-function privateHostMessage(host: string): string {
-  return `${host} is a private or loopback address, which this organization does not allow. An admin can allow private hosts in Settings → Network.`;
-}
-
 /**
  * The settings change for a credential's connection (base URL, where a Custom key goes, upstream timeout),
  * or field errors. A base URL equal to the catalog's is not stored, so catalog updates still reach the
@@ -352,12 +348,9 @@ async function connectionPatch(
     patch.baseUrl = wanted === catalog ? null : wanted;
     if (patch.baseUrl && patch.baseUrl !== current?.baseUrl) {
       const org = await prisma.organization.findUniqueOrThrow({ where: { id: actor.organizationId }, select: { allowPrivateHosts: true } });
-      try {
-        await assertUrlAllowed(new URL(patch.baseUrl), org.allowPrivateHosts);
-      } catch (error) {
-        if (!(error instanceof EgressRefusedError)) throw error;
-        return { ok: false, errors: { baseUrl: [privateHostMessage(new URL(patch.baseUrl).hostname)] } };
-      }
+      // The one egress judgement and message (the same as OAuth apps, pasted token URLs and webhooks).
+      const refusal = await urlRefusal(patch.baseUrl, org.allowPrivateHosts);
+      if (refusal) return { ok: false, errors: { baseUrl: [refusal] } };
     }
   }
   if (injection !== undefined) {
