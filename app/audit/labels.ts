@@ -25,7 +25,14 @@ const ACTION_LABELS: Record<string, string> = {
   'organization.notifications_update': 'Changed notification settings',
   'organization.webhook_secret_rotate': 'Rotated webhook signing secret',
   'organization.network_update': 'Changed network setting',
-  'member.invite': 'Invited member',
+  'member.invite': 'Invited someone',
+  'member.invitation_revoke': 'Revoked invitation',
+  'member.join': 'Joined the organization',
+  'member.role_change': 'Changed role',
+  'member.remove': 'Removed member',
+  'member.leave': 'Left the organization',
+  'organization.create': 'Created organization',
+  'organization.rename': 'Renamed organization',
 };
 
 /** The readable label of an audit action; unknown actions read as their words ("Member role change"). */

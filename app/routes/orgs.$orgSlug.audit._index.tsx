@@ -1,4 +1,4 @@
-// Audit log page: every member reads the organization's events, filtered by actor, action, credential and dates, with CSV export.
+// Audit log page: every member reads the organization's events (actors and targets by their current names), filtered by actor, action, credential and dates, with CSV export.
 import { data, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData, useLocation } from '@remix-run/react';
 import { format } from 'date-fns';
@@ -8,9 +8,12 @@ import { auditFilterFromUrl, auditSearchParams } from '~/audit/page-filters.serv
 import { Button } from '~/components/ui/button';
 import { Card, EmptyState, PageHeader } from '~/components/ui/card';
 import { ErrorList, Input, Label, Select } from '~/components/ui/field';
+import { nameAuditEvents, type AuditName } from '~/audit/event-names.server';
 import { actionLabel } from '~/audit/labels';
 import { prisma } from '~/db.server';
 import { requireMembership } from '~/orgs/membership.server';
+import { cn } from '~/utils/misc';
+import { ROLE_LABELS, type Role } from '~/orgs/roles';
 
 export const meta: MetaFunction = () => [{ title: 'Audit log · Latchkey' }];
 
@@ -35,6 +38,15 @@ function summarize(event: AuditEventView): string {
   if (typeof details.version === 'number') parts.push(`version ${details.version}`);
   if (Array.isArray(details.fields) && event.action === 'credential.reveal') parts.push(`fields: ${details.fields.join(', ')}`);
   if (event.action === 'credential.used' && typeof details.uses === 'number') parts.push(`${details.uses} request${details.uses === 1 ? '' : 's'}`);
+  const role = (value: unknown) => (typeof value === 'string' && value in ROLE_LABELS ? ROLE_LABELS[value as Role] : null);
+  if (event.action === 'member.role_change' && role(details.from) && role(details.to)) parts.push(`${role(details.from)} → ${role(details.to)}`);
+  if ((event.action === 'member.invite' || event.action === 'member.join' || event.action === 'member.invitation_revoke') && role(details.role)) {
+    parts.push(`as ${role(details.role)}`);
+  }
+  if ((event.action === 'member.remove' || event.action === 'member.leave') && role(details.role)) parts.push(`was ${role(details.role)}`);
+  if (event.action === 'member.join' && details.signedUp === true) parts.push('new account');
+  if (event.action === 'organization.rename' && typeof details.from === 'string') parts.push(`${details.from} → ${String(details.to)}`);
+  if (event.action.startsWith('member.') || event.action.startsWith('organization.')) return parts.join(' · ');
   if (parts.length === 0) {
     for (const [key, value] of Object.entries(details)) {
       if (key === 'name' || value === null || typeof value === 'object') continue;
@@ -47,7 +59,7 @@ function summarize(event: AuditEventView): string {
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   // Every member may read the log: it holds who did what, never a secret value.
-  const { organization } = await requireMembership(request, params.orgSlug);
+  const { organization } = await requireMembership(request, params.orgSlug, 'audit.view');
   const url = new URL(request.url);
   const { query, filter, errors, noMatch } = await auditFilterFromUrl(organization.id, url, { paginate: true });
   const [page, members, actions, total] = await Promise.all([
@@ -60,11 +72,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     prisma.auditEvent.groupBy({ by: ['action'], where: { organizationId: organization.id }, orderBy: { action: 'asc' } }),
     prisma.auditEvent.count({ where: { organizationId: organization.id }, take: 1 }),
   ]);
-  const credentialIds = [...new Set(page.events.map((e) => e.credentialId).filter((id): id is string => Boolean(id)))];
-  const existing = credentialIds.length
-    ? await prisma.credential.findMany({ where: { organizationId: organization.id, id: { in: credentialIds } }, select: { id: true, name: true } })
-    : [];
-  const names = new Map(existing.map((c) => [c.id, c.name]));
+  const names = await nameAuditEvents(organization, page.events);
   const suggestions = await prisma.credential.findMany({
     where: { organizationId: organization.id },
     select: { name: true },
@@ -88,18 +96,17 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     actions: actions.map((a) => ({ value: a.action, label: actionLabel(a.action) })),
     credentialNames: suggestions.map((s) => s.name),
     events: page.events.map((e) => {
-      const recordedName = e.details && typeof e.details === 'object' && !Array.isArray(e.details) ? (e.details as Record<string, unknown>).name : null;
+      const { actor, target } = names.get(e.id)!;
       return {
         id: e.id,
         createdAt: e.createdAt.toISOString(),
         actorType: e.actorType,
-        actorLabel: e.actorLabel,
-        actorName: e.actorLabel.replace(/\s*<[^>]*>$/, '') || e.actorLabel,
+        actor,
         action: e.action,
         actionLabel: actionLabel(e.action),
+        target,
         credentialId: e.credentialId,
-        credentialName: e.credentialId ? (names.get(e.credentialId) ?? null) : null,
-        recordedName: typeof recordedName === 'string' ? recordedName : null,
+        credentialName: e.credentialId && target && !target.deleted ? target.name : null,
         ip: e.ip,
         summary: summarize(e),
       };
@@ -108,6 +115,31 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 const ACTOR_ICONS = { user: UserRound, agent: Bot, system: Cog } as const;
+
+/** A person, agent, credential or app by its current name; "(deleted)" only when it no longer exists. */
+function NameView({ value, mono = false }: { value: AuditName; mono?: boolean }) {
+  const nameClass = mono ? 'font-mono' : undefined;
+  if (value.deleted) {
+    return (
+      <span className="text-slate-500" title="This no longer exists; the name is the one recorded at the time">
+        <span className={nameClass}>{value.name}</span> <span className="text-xs">(deleted)</span>
+      </span>
+    );
+  }
+  const title = value.detail ?? undefined;
+  if (value.href) {
+    return (
+      <Link to={value.href} title={title} className={cn('text-indigo-600 hover:text-indigo-500', nameClass)}>
+        {value.name}
+      </Link>
+    );
+  }
+  return (
+    <span title={title} className={nameClass}>
+      {value.name}
+    </span>
+  );
+}
 
 export default function AuditPage() {
   const data = useLoaderData<typeof loader>();
@@ -118,7 +150,7 @@ export default function AuditPage() {
     <div className="space-y-6">
       <PageHeader
         title="Audit log"
-        description="Every change to a credential and every reveal, newest first. Visible to everyone in the organization."
+        description="Every change in this organization, every reveal and every agent’s use, newest first. Visible to everyone in the organization."
         actions={
           data.hasAnyEvent ? (
             <Button asChild variant="secondary">
@@ -214,19 +246,17 @@ export default function AuditPage() {
                       {format(new Date(e.createdAt), 'MMM d, HH:mm')}
                     </time>
                   </div>
-                  {e.credentialName ? (
-                    <Link to={`/orgs/${slug}/credentials/${e.credentialId}`} className="font-mono text-indigo-600">
-                      {e.credentialName}
-                    </Link>
-                  ) : e.recordedName ? (
-                    <p className="font-mono text-slate-500">
-                      {e.recordedName} <span className="font-sans text-xs">(deleted)</span>
+                  {e.target ? (
+                    <p>
+                      <NameView value={e.target} mono={e.credentialId !== null || e.target.href?.includes('/agents/') === true} />
                     </p>
                   ) : null}
-                  <p className="flex items-center gap-1.5 text-xs text-slate-500">
+                  <p className="flex min-w-0 items-center gap-1.5 text-xs text-slate-500">
                     <Icon className="size-3.5 shrink-0" aria-label={e.actorType} />
-                    <span className="truncate">{e.actorName}</span>
-                    {e.ip ? <span className="shrink-0">· {e.ip}</span> : null}
+                    <span className="min-w-0 truncate">
+                      <NameView value={e.actor} />
+                    </span>
+                    {e.ip ? <span className="shrink-0 font-mono">· {e.ip}</span> : null}
                   </p>
                   {e.summary ? <p className="text-xs text-slate-600">{e.summary}</p> : null}
                 </li>
@@ -241,7 +271,7 @@ export default function AuditPage() {
                   <th scope="col" className="px-4 py-2.5 whitespace-nowrap">Time</th>
                   <th scope="col" className="px-4 py-2.5">Actor</th>
                   <th scope="col" className="px-4 py-2.5">Action</th>
-                  <th scope="col" className="px-4 py-2.5">Credential</th>
+                  <th scope="col" className="px-4 py-2.5">Target</th>
                   <th scope="col" className="px-4 py-2.5">IP</th>
                   <th scope="col" className="px-4 py-2.5">Details</th>
                 </tr>
@@ -259,19 +289,15 @@ export default function AuditPage() {
                       <td className="px-4 py-3">
                         <span className="inline-flex items-center gap-1.5 text-slate-800">
                           <Icon className="size-3.5 shrink-0 text-slate-400" aria-label={e.actorType} />
-                          <span className="max-w-56 truncate" title={e.actorLabel}>{e.actorName}</span>
+                          <span className="max-w-56 truncate">
+                            <NameView value={e.actor} />
+                          </span>
                         </span>
                       </td>
                       <td className="px-4 py-3 whitespace-nowrap text-slate-800">{e.actionLabel}</td>
                       <td className="px-4 py-3">
-                        {e.credentialName ? (
-                          <Link to={`/orgs/${slug}/credentials/${e.credentialId}`} className="font-mono text-indigo-600 hover:text-indigo-500">
-                            {e.credentialName}
-                          </Link>
-                        ) : e.recordedName ? (
-                          <span className="font-mono text-slate-500" title="This credential no longer exists">
-                            {e.recordedName} <span className="font-sans text-xs">(deleted)</span>
-                          </span>
+                        {e.target ? (
+                          <NameView value={e.target} mono={e.credentialId !== null || e.target.href?.includes('/agents/') === true} />
                         ) : (
                           <span className="text-slate-400">—</span>
                         )}

@@ -19,6 +19,8 @@ import type { CredentialStatusValue } from '~/credentials/table-state';
 import { prisma } from '~/db.server';
 import { isOAuthProviderId, getProvider } from '~/oauth/providers.server';
 import { memberCan, requireMembership } from '~/orgs/membership.server';
+import { LastUsed } from '~/usage/last-used';
+import { lastUseByAgent } from '~/usage/last-used.server';
 import { notFound } from '~/utils/http.server';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -44,6 +46,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     listAuditEvents(ctx.organization.id, { credentialId: credential.id, limit: ACTIVITY_LIMIT }),
     agentsDependingOn({ organizationId: ctx.organization.id, name: credential.name }),
   ]);
+  // "Agents with access": each agent's use of this credential (ADR 005), not its use of anything.
+  const usedBy = await lastUseByAgent(credential.id);
   // Only what the page shows: no file metadata, no version counters, no hashes of the audit chain.
   return {
     slug: ctx.organization.slug,
@@ -81,7 +85,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     // A disconnected credential holds no tokens: nothing to revoke before the delete.
     revokesAt: credential.type === 'oauth' && credential.status !== 'disconnected' ? revocationTarget(credential.oauthProvider) : null,
     createdBy,
-    agents,
+    agents: agents.map((a) => ({ ...a, lastUsedAt: usedBy.get(a.id) ?? null })),
     activity: {
       events: activity.events.map((e) => ({
         id: e.id,
@@ -352,7 +356,7 @@ export default function CredentialDetailPage() {
                 <RelativeTime date={c.createdAt} now={now} />
               </Field>
               <Field label="Last used">
-                <RelativeTime date={c.lastUsedAt} now={now} empty="Never" />
+                <LastUsed at={c.lastUsedAt} now={now} />
               </Field>
               <Field label="Expires">
                 <RelativeTime date={c.expiresAt} now={now} empty="No expiry" />
@@ -442,13 +446,7 @@ function DependentAgents({
                 <span className="min-w-0 flex-1">
                   <span className="block truncate font-mono text-sm font-medium text-slate-900">{agent.name}</span>
                   <span className="block text-xs text-slate-500">
-                    {agent.lastUsedAt ? (
-                      <>
-                        Last active <RelativeTime date={agent.lastUsedAt} now={now} />
-                      </>
-                    ) : (
-                      'Never active'
-                    )}
+                    <LastUsed at={agent.lastUsedAt} now={now} />
                   </span>
                 </span>
                 <ChevronRight className="size-4 shrink-0 text-slate-400 group-hover:text-slate-600" aria-hidden />

@@ -4,7 +4,7 @@ import { credentialActor } from '~/credentials/actor.server';
 import { OAuthError } from '~/oauth/errors';
 import { startReconnect } from '~/oauth/flow.server';
 import { requireMembership } from '~/orgs/membership.server';
-import { notFound, readFormData } from '~/utils/http.server';
+import { forbidden, notFound, readFormData } from '~/utils/http.server';
 import { redirectWithToast } from '~/utils/toast.server';
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -21,6 +21,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     return redirect(authorizationUrl);
   } catch (error) {
     if (error instanceof OAuthError && error.code === 'not_found') throw notFound();
+    if (error instanceof OAuthError && error.code === 'forbidden') throw forbidden(error.message);
     if (error instanceof OAuthError) {
       return redirectWithToast(`/orgs/${ctx.organization.slug}/credentials/${encodeURIComponent(params.id ?? '')}`, {
         type: 'error',

@@ -56,6 +56,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const base = `/orgs/${ctx.organization.slug}/credentials`;
   const actor = credentialActor(ctx, request, context);
   const credential = await requireOwnCredential(ctx, request, params.id);
+  assertMemberCan(ctx, 'credential.delete', credential);
 
   // The name is checked before anything reaches the provider: a typo must not revoke a credential that stays.
   if (typed !== credential.name) {

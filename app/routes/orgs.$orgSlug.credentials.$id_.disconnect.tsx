@@ -4,7 +4,7 @@ import { credentialActor } from '~/credentials/actor.server';
 import { disconnectCredential } from '~/oauth/disconnect.server';
 import { OAuthError } from '~/oauth/errors';
 import { requireMembership } from '~/orgs/membership.server';
-import { notFound, readFormData } from '~/utils/http.server';
+import { forbidden, notFound, readFormData } from '~/utils/http.server';
 import { redirectWithToast } from '~/utils/toast.server';
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -27,6 +27,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     );
   } catch (error) {
     if (error instanceof OAuthError && error.code === 'not_found') throw notFound();
+    if (error instanceof OAuthError && error.code === 'forbidden') throw forbidden(error.message);
     if (error instanceof OAuthError) return redirectWithToast(to, { type: 'error', title: 'Not disconnected', description: error.message });
     throw error;
   }
