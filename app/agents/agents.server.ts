@@ -317,16 +317,17 @@ export async function getAgent(organizationId: string, agentId: string) {
 /**
  * The allowlist entries that match no credential of the organization yet (a typo such as `opnai`,
  * or a credential still to be added): a warning, never an error. One query, however many entries;
- * `*` becomes LIKE's `%`, and `_` (common in names) is escaped so it matches only itself.
+ * `*` becomes LIKE's `%`; LIKE's own `_`, `%` and `\` are escaped so they match only themselves.
  */
 export async function unmatchedAllowlistEntries(organizationId: string, patterns: readonly string[]): Promise<string[]> {
   if (patterns.length === 0) return [];
+  // Backslashes are doubled for the template literal: SQL receives '\', '\\', '\%' and '\_'.
   const rows = await prisma.$queryRaw<{ pattern: string }[]>`
     SELECT p AS pattern FROM unnest(${[...patterns]}::text[]) WITH ORDINALITY AS t(p, n)
     WHERE NOT EXISTS (
       SELECT 1 FROM "Credential" c
       WHERE c."organizationId" = ${organizationId}::uuid
-        AND c.name LIKE replace(replace(t.p, '_', '\_'), '*', '%') ESCAPE '\'
+        AND c.name LIKE replace(replace(replace(replace(t.p, '\\', '\\\\'), '%', '\\%'), '_', '\\_'), '*', '%') ESCAPE '\\'
     )
     ORDER BY n`;
   return rows.map((r) => r.pattern);
