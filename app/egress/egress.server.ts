@@ -172,11 +172,14 @@ export async function assertUrlAllowed(url: URL, allowPrivate: boolean): Promise
 /** Where the Network setting lives, for messages that tell a person how to allow a private address. */
 export const NETWORK_SETTING = 'Settings → Network';
 
+/** What a person can do about a refused private address. */
+export const PRIVATE_HOSTS_HINT = `Latchkey connects to private addresses only when an owner allows private hosts in ${NETWORK_SETTING}.`;
+
 /**
  * Why a URL may not be saved (a field error naming the Network setting), or null when it may. For OAuth app
  * endpoints, pasted token URLs and webhooks: the same judgement the request gets when it is sent.
  */
-export async function urlRefusal(url: string, allowPrivate: boolean): Promise<string | null> {
+export async function urlRefusal(url: string, allowPrivate: boolean, options: { brief?: boolean } = {}): Promise<string | null> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -189,6 +192,8 @@ export async function urlRefusal(url: string, allowPrivate: boolean): Promise<st
   } catch (error) {
     if (!(error instanceof EgressRefusedError)) throw error;
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'Enter a full http(s) URL';
-    return `${error.message}. Latchkey connects to private addresses only when an owner allows private hosts in ${NETWORK_SETTING}.`;
+    // Brief: for forms that explain the setting once above several refused fields.
+    if (options.brief) return `${error.message.replace(/ \([^)]*\)$/, '')}, and private hosts are blocked in ${NETWORK_SETTING}.`;
+    return `${error.message}. ${PRIVATE_HOSTS_HINT}`;
   }
 }

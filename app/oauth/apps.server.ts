@@ -5,7 +5,7 @@ import { getEnv } from '~/config/env.server';
 import type { CredentialActor } from '~/credentials/credentials.server';
 import { parseCredentialSettings } from '~/credentials/settings';
 import { prisma } from '~/db.server';
-import { urlRefusal } from '~/egress/egress.server';
+import { PRIVATE_HOSTS_HINT, urlRefusal } from '~/egress/egress.server';
 import { Prisma } from '~/generated/prisma/client';
 import { allows, deniedMessage } from '~/orgs/permissions';
 import { openSecret, readCredentialSecret, sealSecret, type Db } from '~/vault/vault.server';
@@ -196,10 +196,11 @@ async function refusePrivateEndpoints(organizationId: string, urls: Record<strin
   const errors: Record<string, string[]> = {};
   for (const [field, url] of Object.entries(urls)) {
     if (!url) continue;
-    const refusal = await urlRefusal(url, org.allowPrivateHosts);
+    const refusal = await urlRefusal(url, org.allowPrivateHosts, { brief: true });
     if (refusal) (errors[reportOn ?? field] ??= []).push(reportOn ? `Its metadata names ${url}: ${refusal}` : refusal);
   }
-  if (Object.keys(errors).length > 0) throw new OAuthError('validation', 'Check the highlighted fields', errors);
+  // The form says once what to do; each field says what is wrong with it.
+  if (Object.keys(errors).length > 0) throw new OAuthError('validation', PRIVATE_HOSTS_HINT, errors);
 }
 
 function fieldErrors(error: z.ZodError): Record<string, string[]> {
