@@ -1,5 +1,7 @@
 // The role matrix, one test per cell, through the real route actions and services (ADR 011; README "Roles").
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember, createSignedUpUser, getRequest, postRequest, settle, testContext, unwrapData } from '~/auth/test-helpers';
 import { createCredential, revealCredentialSecret, type CredentialActor } from '~/credentials/credentials.server';
@@ -290,6 +292,20 @@ describe('the matrix data', () => {
     };
     for (const permission of PERMISSION_NAMES) {
       for (const role of ROLES) expect(grantOf(role, permission), `${permission} × ${role}`).toBe(expectedGrant(permission, role));
+    }
+  });
+
+  it('the README role table says what the matrix says, row for row', () => {
+    const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const words: Record<string, Grant> = { '✓': 'all', own: 'own', 'not owners': 'non_owners', '—': 'none' };
+    const rows = readme
+      .split('\n')
+      .filter((line) => /^\| `[a-z_.]+` \|/.test(line))
+      .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    expect(rows.map((r) => r[0]!.replace(/`/g, ''))).toEqual(PERMISSION_NAMES);
+    for (const [name, , ...cells] of rows) {
+      const permission = name!.replace(/`/g, '') as Permission;
+      expect(cells.map((c) => words[c]), permission).toEqual(ROLES.map((r) => grantOf(r, permission)));
     }
   });
 
