@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import type { TableState } from '~/credentials/table-state';
+import type { Prisma as PrismaTypes } from '~/generated/prisma/client';
 
 const BASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CREDENTIALS = Number(process.env.BENCH_CREDENTIALS ?? 100_000);
@@ -44,6 +45,9 @@ const SCENARIOS: Scenario[] = [
     label: "q=bot type=api_key,oauth status=active sort=-expires p20",
     state: { q: 'bot', type: ['api_key', 'oauth'], status: ['active'], sort: '-expires', page: 20 },
   },
+  // Statuses are read at request time (expiring, or expired before the sweep ran): filtered and sorted by that.
+  { label: 'status=expiring,expired', state: { status: ['expiring', 'expired'] } },
+  { label: 'sort -status (worst first)', state: { sort: '-status' } },
 ];
 
 async function main() {
@@ -56,7 +60,8 @@ async function main() {
   try {
     const { migrateDatabase } = await import('~/db/migrate.server');
     const { seedCredentials } = await import('../prisma/seed');
-    const { listCredentials, buildWhere } = await import('~/credentials/query.server');
+    const { listCredentials, buildWhere, tableStatusSql } = await import('~/credentials/query.server');
+    const { statusRankSql } = await import('~/credentials/status-sql.server');
     const { DEFAULT_TABLE_STATE } = await import('~/credentials/table-state');
     const { Prisma } = await import('~/generated/prisma/client');
 
@@ -67,11 +72,13 @@ async function main() {
 
     /** The hand-written single statement a developer would write for the same page: no tricks. */
     const bareSql = (state: TableState) => {
-      const orderBy: Record<TableState['sort'], string> = {
+      // The status column is the status read now (ranked mildest first), so its sort is that expression.
+      const rank = statusRankSql(tableStatusSql(organizationId, new Date()));
+      const orderBy: Record<TableState['sort'], string | PrismaTypes.Sql> = {
         name: 'c."name" ASC, c."id" ASC',
         '-name': 'c."name" DESC, c."id" DESC',
-        status: 'c."status" ASC, c."name" ASC, c."id" ASC',
-        '-status': 'c."status" DESC, c."name" DESC, c."id" DESC',
+        status: Prisma.sql`${rank} ASC, c."name" ASC, c."id" ASC`,
+        '-status': Prisma.sql`${rank} DESC, c."name" DESC, c."id" DESC`,
         lastUsed: 'c."lastUsedAt" ASC NULLS LAST, c."id" ASC',
         '-lastUsed': 'c."lastUsedAt" DESC NULLS LAST, c."id" DESC',
         expires: 'c."expiresAt" ASC NULLS LAST, c."id" ASC',
@@ -82,7 +89,7 @@ async function main() {
                c."lastUsedAt", c."expiresAt", c."createdAt", u."name" AS "createdByName"
         FROM "Credential" c LEFT JOIN "User" u ON u."id" = c."createdById"
         WHERE ${buildWhere(organizationId, state)}
-        ORDER BY ${Prisma.raw(orderBy[state.sort])}
+        ORDER BY ${typeof orderBy[state.sort] === 'string' ? Prisma.raw(orderBy[state.sort] as string) : (orderBy[state.sort] as PrismaTypes.Sql)}
         LIMIT ${state.size} OFFSET ${(state.page - 1) * state.size}`;
     };
 

@@ -55,7 +55,7 @@ describe('the status read now', () => {
     });
 
     const fromSql = await prisma.$queryRaw<{ id: string; status: string }[]>(Prisma.sql`
-      SELECT c."id", ${statusNowSql('c', { now, warningWindowDays: organizationWindowSql(org.id) })} AS "status"
+      SELECT c."id", ${statusNowSql('c', { organizationId: org.id, now, warningWindowDays: organizationWindowSql(org.id) })} AS "status"
       FROM "Credential" c WHERE c."organizationId" = ${org.id}::uuid`);
     const sql = new Map(fromSql.map((r) => [r.id, r.status]));
     const disagreements = rows
