@@ -7,10 +7,13 @@ test('the audit page lists credential events, filters them and exports CSV', asy
   const { org } = await signUpOwner(page);
   const base = `/orgs/${org.slug}`;
 
-  await test.step('an empty organization shows the empty state', async () => {
+  await test.step("a new organization's log starts with its creation", async () => {
     await page.goto(`${base}/audit`);
-    await expect(page.getByText('No events yet')).toBeVisible();
-    await screenshot(page, 'audit-empty');
+    const rows = page.getByRole('table').getByRole('row');
+    await expect(rows).toHaveCount(2);
+    await expect(rows.nth(1)).toContainText('Created organization');
+    await expect(rows.nth(1)).toContainText('Ada Owner');
+    await screenshot(page, 'audit-new-organization');
   });
 
   await test.step('adds, edits and deletes credentials through the UI', async () => {
@@ -41,7 +44,9 @@ test('the audit page lists credential events, filters them and exports CSV', asy
   await test.step('lists the events, newest first, linking credentials that still exist', async () => {
     await page.goto(`${base}/audit`);
     const rows = page.getByRole('table').getByRole('row');
-    await expect(rows).toHaveCount(5);
+    // The header, the four credential events, and the organization's creation at sign-up.
+    await expect(rows).toHaveCount(6);
+    await expect(rows.last()).toContainText('Created organization');
     await expect(rows.nth(1)).toContainText('Deleted credential');
     await expect(rows.nth(1)).toContainText('old_login (deleted)');
     // The request origin comes from the socket, not from a header the browser could set.

@@ -1,5 +1,5 @@
-// A new organization from signup to a second member: signup, empty vault, invite, accept, log out and back in.
-import { expect, expectNoSeriousA11yViolations, screenshot, test, uniqueEmail } from './fixtures';
+// A new organization from signup to a second member: signup, empty vault, invite (the role's capabilities shown), sign up from the link into the organization, log out and back in.
+import { db, expect, expectNoSeriousA11yViolations, screenshot, test, uniqueEmail } from './fixtures';
 
 test('an owner signs up, invites a member who accepts, then logs out and back in', async ({ page, browser, baseURL }) => {
   const owner = { name: 'Ada Owner', email: uniqueEmail('owner'), password: 'correct horse battery staple' };
@@ -33,6 +33,16 @@ test('an owner signs up, invites a member who accepts, then logs out and back in
     await screenshot(page, 'members');
     await page.getByRole('button', { name: 'Invite member' }).click();
     await page.getByLabel('Role', { exact: true }).selectOption('member');
+    // The dialog says what a member can do, from the role matrix (not "adds and uses credentials").
+    const capabilities = page.getByTestId('role-capabilities');
+    await expect(capabilities).toContainText('Add credentials');
+    await expect(capabilities).toContainText('Edit, replace the value of, reconnect, disconnect and delete credentials they added');
+    await expect(capabilities).not.toContainText('Reveal');
+    await expectNoSeriousA11yViolations(page);
+    await screenshot(page, 'members-invite-dialog');
+    await page.setViewportSize({ width: 375, height: 900 });
+    await screenshot(page, 'members-invite-dialog-375');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('button', { name: 'Create invite link' }).click();
     const link = page.getByTestId('invite-link');
     await expect(link).toBeVisible();
@@ -42,7 +52,7 @@ test('an owner signs up, invites a member who accepts, then logs out and back in
   });
 
   const member = { name: 'Grace Member', email: uniqueEmail('member'), password: 'another long passphrase' };
-  await test.step('a second person opens the link in their own browser, signs up and accepts', async () => {
+  await test.step('a second person opens the link in their own browser and signs up straight into the organization', async () => {
     const context = await browser.newContext({ baseURL });
     const guest = await context.newPage();
     try {
@@ -50,17 +60,26 @@ test('an owner signs up, invites a member who accepts, then logs out and back in
       await expect(guest.getByText(orgName).first()).toBeVisible();
       await expectNoSeriousA11yViolations(guest);
       await screenshot(guest, 'invitation');
-      // Signed out, the invitation offers to log in or sign up, then comes back here.
+      // Signed out, the invitation offers to log in or sign up. Signing up from it joins this
+      // organization: no organization name is asked, and none of their own is created.
       await guest.getByRole('link', { name: 'Create an account' }).click();
+      await expect(guest.getByRole('heading', { name: `Join ${orgName}` })).toBeVisible();
+      await expect(guest.getByLabel('Organization name')).toHaveCount(0);
+      await expectNoSeriousA11yViolations(guest);
+      await screenshot(guest, 'signup-invited');
       await guest.getByLabel('Name', { exact: true }).fill(member.name);
       await guest.getByLabel('Email').fill(member.email);
       await guest.getByLabel('Password').fill(member.password);
-      await guest.getByLabel('Organization name').fill(`${member.name}'s sandbox`);
-      await guest.getByRole('button', { name: 'Create account' }).click();
-      await expect(guest).toHaveURL(/\/invitations\//);
-      await guest.getByRole('button', { name: 'Accept invitation' }).click();
+      await guest.getByRole('button', { name: 'Create account and join' }).click();
       await expect(guest).toHaveURL(new RegExp(`${orgPath}/credentials$`));
-      await expect(guest.getByText('No credentials yet')).toBeVisible();
+      await expect(guest.getByText(`Welcome to ${orgName}`)).toBeVisible();
+      // A member may add credentials: the empty vault offers it.
+      await expect(guest.getByText('Add the first credential your agents need.')).toBeVisible();
+      const { rows } = await db().query<{ slug: string; role: string }>(
+        'SELECT o.slug, m.role FROM "Membership" m JOIN "Organization" o ON o.id = m."organizationId" JOIN "User" u ON u.id = m."userId" WHERE u.email = $1',
+        [member.email],
+      );
+      expect(rows).toEqual([{ slug: orgPath.split('/')[2], role: 'member' }]);
     } finally {
       await context.close();
     }

@@ -13,7 +13,7 @@ import { parseTableState } from '~/credentials/table-state';
 import { prisma } from '~/db.server';
 import { attentionBanner } from '~/notifications/attention.server';
 import { requireMembership } from '~/orgs/membership.server';
-import { allows } from '~/orgs/permissions';
+import { allows, rolesAllowed } from '~/orgs/permissions';
 
 export const meta: MetaFunction = () => [{ title: 'Credentials · Latchkey' }];
 
@@ -82,7 +82,7 @@ export default function CredentialsPage() {
           description={
             canCreate
               ? 'Add the first credential your agents need. Values are encrypted with your organization’s own key.'
-              : 'Nobody has added a credential yet. Admins and owners can add them.'
+              : `Nobody has added a credential yet. ${capitalised(rolesAllowed('credential.create'))} can add them.`
           }
         >
           {canCreate
@@ -143,4 +143,8 @@ export default function CredentialsPage() {
       )}
     </div>
   );
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
