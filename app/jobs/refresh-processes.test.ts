@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestOAuthProvider, type TestOAuthProvider } from '../../test/oauth-provider';
+import { startStrictOidcProvider } from '../../test/strict-oidc-provider';
 
 // Processes of this file use a Redis prefix of their own: they see only the jobs this file schedules.
 const prefix = `${process.env.REDIS_PREFIX ?? 'lk-test'}-procs`;
@@ -14,6 +15,8 @@ const { prisma } = await import('~/db.server');
 const { closeQueues } = await import('~/queue/queue.server');
 const schedule = await import('./refresh-schedule.server');
 const support = await import('./test-support');
+const { processRefreshJob } = await import('./refresh.job.server');
+const { REFRESH_LEASE_MS } = await import('~/oauth/refresh.server');
 
 const children = new Set<ChildProcess>();
 
@@ -76,6 +79,47 @@ async function holdingProxy(target: TestOAuthProvider) {
   };
 }
 
+/**
+ * Rotation cycles: each cycle adds one job per process for the same due refresh at the same moment and waits
+ * until one of them stored new tokens and scheduled the next refresh. Stops after `cycles`, or once `budgetMs`
+ * passed with at least `minCycles` done (a loaded machine). Answers how many ran and every status seen.
+ */
+async function rotationCycles(credentialId: string, opts: { processes: number; cycles: number; budgetMs: number; minCycles: number }) {
+  const queue = schedule.refreshQueue();
+  const statuses = new Set<string>();
+  const started = Date.now();
+  let cycles = 0;
+  while (cycles < opts.cycles && !(Date.now() - started > opts.budgetMs && cycles >= opts.minCycles)) {
+    const row = await prisma.credential.findUniqueOrThrow({ where: { id: credentialId } });
+    const data = { credentialId, runAt: row.nextRefreshAt!.getTime(), attempt: 0, forExpiry: row.expiresAt!.getTime() };
+    const copies = Array.from({ length: opts.processes }, (_, k) => k + 1);
+    await queue.addBulk(copies.map((k) => ({ name: 'refresh', data, opts: { jobId: `race-${credentialId}-${row.version}-${k}`, removeOnComplete: true } })));
+    await vi.waitFor(
+      async () => {
+        const now = await prisma.credential.findUniqueOrThrow({ where: { id: credentialId } });
+        statuses.add(now.status);
+        expect(now.version).toBeGreaterThan(row.version);
+        // …and the winner has scheduled the next refresh for the new token (the next cycle's jobs are for that).
+        expect(now.nextRefreshAt!.getTime()).toBe(schedule.refreshTimeFor(credentialId, now.expiresAt!).getTime());
+      },
+      { timeout: 20_000, interval: 10 },
+    );
+    cycles++;
+  }
+  console.info(`rotation race: ${cycles} cycles in ${Date.now() - started} ms`);
+  // Jobs of the last cycle that lost the race finish as 'raced'; give them a moment, then stop.
+  await new Promise((r) => setTimeout(r, 1_000));
+  killAll('SIGTERM');
+  await vi.waitFor(async () => expect(children.size).toBe(0), { timeout: 15_000 });
+  return { cycles, statuses };
+}
+
+/** The job a worker runs for the credential's stored schedule (what a second worker would pick up). */
+async function scheduledJob(credentialId: string) {
+  const row = await prisma.credential.findUniqueOrThrow({ where: { id: credentialId } });
+  return { data: { credentialId, runAt: row.nextRefreshAt!.getTime(), attempt: 0, forExpiry: row.expiresAt!.getTime() } };
+}
+
 describe('refresh across worker processes', () => {
   it('rotation race: 3 processes, a provider rejecting reused refresh tokens, 200 cycles → one token request per cycle, never needs attention', { timeout: 90_000 }, async () => {
     const provider = await startTestOAuthProvider({ accessTokenTtl: 3600, tokenDelayMs: 5 });
@@ -86,34 +130,8 @@ describe('refresh across worker processes', () => {
       const cred = await support.createOAuthCredential(org, provider, appId, { expiresInMs: 3_600_000 });
       const before = provider.tokenRequests.length;
       await schedule.scheduleCredentialRefresh(cred.id, cred.expiresAt);
-      const queue = schedule.refreshQueue();
-      const CYCLES = Number(process.env.RACE_CYCLES ?? 200);
-      const statuses = new Set<string>();
-      const started = Date.now();
-      let cycles = 0;
-      // Each cycle: three jobs for the same due refresh at the same moment, one per process.
       // 200 cycles, or as many as fit in 45 s on a loaded machine (at least 20), so the test stays near a minute.
-      while (cycles < CYCLES && !(Date.now() - started > 45_000 && cycles >= 20)) {
-        const row = await prisma.credential.findUniqueOrThrow({ where: { id: cred.id } });
-        const data = { credentialId: cred.id, runAt: row.nextRefreshAt!.getTime(), attempt: 0, forExpiry: row.expiresAt!.getTime() };
-        await queue.addBulk([1, 2, 3].map((k) => ({ name: 'refresh', data, opts: { jobId: `race-${cred.id}-${row.version}-${k}`, removeOnComplete: true } })));
-        await vi.waitFor(
-          async () => {
-            const now = await prisma.credential.findUniqueOrThrow({ where: { id: cred.id } });
-            statuses.add(now.status);
-            expect(now.version).toBeGreaterThan(row.version);
-            // …and the winner has scheduled the next refresh for the new token (the next cycle's jobs are for that).
-            expect(now.nextRefreshAt!.getTime()).toBe(schedule.refreshTimeFor(cred.id, now.expiresAt!).getTime());
-          },
-          { timeout: 20_000, interval: 10 },
-        );
-        cycles++;
-      }
-      console.info(`rotation race: ${cycles} cycles in ${Date.now() - started} ms`);
-      // Jobs of the last cycle that lost the race finish as 'raced'; give them a moment, then stop.
-      await new Promise((r) => setTimeout(r, 1_000));
-      killAll('SIGTERM');
-      await vi.waitFor(async () => expect(children.size).toBe(0), { timeout: 15_000 });
+      const { cycles, statuses } = await rotationCycles(cred.id, { processes: 3, cycles: Number(process.env.RACE_CYCLES ?? 200), budgetMs: 45_000, minCycles: 20 });
       const row = await prisma.credential.findUniqueOrThrow({ where: { id: cred.id } });
       const refreshRequests = provider.tokenRequests.slice(before).filter((r) => r.grantType === 'refresh_token').length;
       expect(row.version - 1).toBe(cycles);
@@ -155,7 +173,7 @@ describe('refresh across worker processes', () => {
     }
   });
 
-  it('kill -9 after the provider answered but before the write → needs attention with the true reason, never silently broken', { timeout: 60_000 }, async () => {
+  it('kill -9 after the provider answered but before the write → needs attention saying the refresh was interrupted, never silently broken', { timeout: 60_000 }, async () => {
     const real = await startTestOAuthProvider({ accessTokenTtl: 3600 });
     const proxy = await holdingProxy(real);
     try {
@@ -176,13 +194,92 @@ describe('refresh across worker processes', () => {
         { timeout: 30_000, interval: 100 },
       );
       const row = await prisma.credential.findUniqueOrThrow({ where: { id: cred.id } });
-      // The stored refresh token was rotated away by the lost answer: the provider says so, and so do we.
-      expect(row.status).toBe('needs_attention');
-      expect(row.statusReason).toMatch(/^Reconnect required: .*(reuse|revoked)/i);
-      expect(row.nextRefreshAt).toBeNull();
+      // The stored refresh token was rotated away by the lost answer: the provider refuses it, and we say why.
+      expect(row).toMatchObject({ status: 'needs_attention', statusCause: 'refresh_reuse_revoked', nextRefreshAt: null, refreshRequestStartedAt: null });
+      expect(row.statusReason).toMatch(/^A refresh was interrupted at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC and the provider then revoked the grant as token reuse\. Reconnect to restore access\.$/);
     } finally {
       await proxy.close();
       await real.close();
+    }
+  });
+});
+
+describe('refresh across worker processes, against a strict provider (oidc-provider: rotation, reuse revokes the grant)', () => {
+  /** A worker that takes the scheduled refresh, and dies (kill -9) after the provider rotated the refresh token, before its answer arrived. */
+  async function killedMidRefresh(reuseGraceSeconds: number) {
+    const op = await startStrictOidcProvider({ accessTokenTtl: 3600, reuseGraceSeconds });
+    const org = await support.createOrg();
+    const appId = await support.createStrictProviderApp(org, op);
+    const cred = await support.createStrictOAuthCredential(org, op, appId, { expiresInMs: 4_000, issuedAgoMs: 3_596_000 });
+    op.loseNextTokenAnswers(1, { hold: true });
+    const victim = await startWorkerProcess();
+    await schedule.scheduleCredentialRefresh(cred.id, cred.expiresAt);
+    await vi.waitFor(() => expect(op.tokenRequests.find((r) => r.lost && r.status === 200)).toBeDefined(), { timeout: 15_000, interval: 20 });
+    expect(await op.refreshTokenState(cred.refreshToken)).toBe(reuseGraceSeconds > 0 ? 'active' : 'consumed');
+    victim.kill('SIGKILL');
+    const killedAt = Date.now();
+    const marker = (await prisma.credential.findUniqueOrThrow({ where: { id: cred.id } })).refreshRequestStartedAt;
+    expect(marker).toBeInstanceOf(Date);
+    return { op, org, cred, killedAt, marker: marker! };
+  }
+
+  it("kill -9 after the provider rotated: the next worker retries within the provider's 25-second reuse grace and access survives", { timeout: 60_000 }, async () => {
+    const { op, org, cred, killedAt } = await killedMidRefresh(25);
+    try {
+      // The next worker finds the dead worker's lease and waits for it to lapse; no clock is moved.
+      const outcome = await processRefreshJob(await scheduledJob(cred.id));
+      expect(Date.now() - killedAt).toBeLessThan(REFRESH_LEASE_MS + 5_000);
+      expect(outcome).toBe('refreshed');
+      const row = await prisma.credential.findUniqueOrThrow({ where: { id: cred.id } });
+      expect(row).toMatchObject({ status: 'active', statusCause: null, refreshRequestStartedAt: null, version: 2 });
+      expect(op.revokedGrants).toEqual([]);
+      expect(await op.refreshTokenState(await support.storedRefreshToken(org.organizationId, cred.id))).toBe('active');
+    } finally {
+      await op.close();
+    }
+  });
+
+  it('kill -9 after the provider rotated, grace missed: needs attention, refresh_reuse_revoked, saying when the refresh was interrupted', { timeout: 60_000 }, async () => {
+    const { op, cred, marker } = await killedMidRefresh(0);
+    try {
+      // How long the lease lasts is the other test's business: move the database clock on.
+      await prisma.credential.update({ where: { id: cred.id }, data: { refreshLeaseUntil: new Date(Date.now() - 1_000) } });
+      expect(await processRefreshJob(await scheduledJob(cred.id))).toBe('permanent');
+      expect(op.revokedGrants).toHaveLength(1);
+      const row = await prisma.credential.findUniqueOrThrow({ where: { id: cred.id } });
+      expect(row).toMatchObject({
+        status: 'needs_attention',
+        statusCause: 'refresh_reuse_revoked',
+        statusReason: `A refresh was interrupted at ${marker.toISOString().slice(0, 19).replace('T', ' ')} UTC and the provider then revoked the grant as token reuse. Reconnect to restore access.`,
+        nextRefreshAt: null,
+      });
+      const audit = await prisma.auditEvent.findMany({ where: { credentialId: cred.id, action: 'credential.refresh_failed' }, select: { details: true } });
+      expect(audit.map((a) => a.details)).toContainEqual(expect.objectContaining({ kind: 'permanent', cause: 'refresh_reuse_revoked' }));
+    } finally {
+      await op.close();
+    }
+  });
+
+  it('rotation race: 2 processes, 100 cycles → one token request per cycle, the grant never revoked, never needs attention', { timeout: 90_000 }, async () => {
+    const op = await startStrictOidcProvider({ accessTokenTtl: 3600 });
+    try {
+      const org = await support.createOrg();
+      const appId = await support.createStrictProviderApp(org, op);
+      await Promise.all([startWorkerProcess(), startWorkerProcess()]);
+      const cred = await support.createStrictOAuthCredential(org, op, appId);
+      const before = op.tokenRequests.length;
+      await schedule.scheduleCredentialRefresh(cred.id, cred.expiresAt);
+      const { cycles, statuses } = await rotationCycles(cred.id, { processes: 2, cycles: Number(process.env.RACE_CYCLES ?? 100), budgetMs: 30_000, minCycles: 20 });
+      const row = await prisma.credential.findUniqueOrThrow({ where: { id: cred.id } });
+      expect(row.version - 1).toBe(cycles);
+      expect(op.tokenRequests.slice(before).filter((r) => r.grantType === 'refresh_token')).toHaveLength(cycles);
+      expect(op.revokedGrants).toEqual([]);
+      expect([...statuses]).toEqual(['active']);
+      expect(row).toMatchObject({ status: 'active', statusReason: null, refreshRequestStartedAt: null });
+      expect(await prisma.auditEvent.count({ where: { credentialId: cred.id, action: 'credential.refresh_failed' } })).toBe(0);
+      expect(await op.refreshTokenState(await support.storedRefreshToken(org.organizationId, cred.id))).toBe('active');
+    } finally {
+      await op.close();
     }
   });
 });

@@ -441,7 +441,8 @@ describe('refresh', () => {
     const { credentialId } = await connected(f);
     const current = await secretOf(f, credentialId, 'access_token');
     expect(await accessTokenForUse(credentialId)).toBe(current);
-    await prisma.credential.update({ where: { id: credentialId }, data: { expiresAt: new Date(Date.now() + 10_000) } });
+    // An hour-long token issued an hour ago, 10 s left: inside the 60-second lead (at most half its lifetime).
+    await prisma.credential.update({ where: { id: credentialId }, data: { expiresAt: new Date(Date.now() + 10_000), lastRefreshedAt: new Date(Date.now() - 3_590_000) } });
     const token = await accessTokenForUse(credentialId, { leadMs: 60_000 });
     expect(token).not.toBe(current);
     expect(token).toBe(provider.issuedAccessTokens.at(-1));
