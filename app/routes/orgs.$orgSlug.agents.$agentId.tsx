@@ -23,7 +23,7 @@ import { Badge, Card, PageHeader } from '~/components/ui/card';
 import { Field } from '~/components/ui/field';
 import { memberCan, requireMembership } from '~/orgs/membership.server';
 import { LastUsed } from '~/usage/last-used';
-import { forbidden, notFound } from '~/utils/http.server';
+import { forbidden, notFound, readFormData } from '~/utils/http.server';
 import { redirectWithToast } from '~/utils/toast.server';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.agent.name ?? 'Agent'} · Agents · Latchkey` }];
@@ -81,7 +81,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const ctx = await requireMembership(request, params.orgSlug, 'agent.manage');
   const actor = agentActor(ctx, request, context);
   const agentId = params.agentId ?? '';
-  const form = await request.formData();
+  const form = await readFormData(request);
   const intent = String(form.get('intent') ?? '');
   try {
     if (intent === 'rotate') {

@@ -19,6 +19,7 @@ import { Badge, Card, EmptyState, PageHeader } from '~/components/ui/card';
 import { Field } from '~/components/ui/field';
 import { memberCan, requireMembership } from '~/orgs/membership.server';
 import { LastUsed } from '~/usage/last-used';
+import { readFormData } from '~/utils/http.server';
 
 export const meta: MetaFunction = () => [{ title: 'Agents · Latchkey' }];
 
@@ -54,7 +55,7 @@ type ActionData =
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const ctx = await requireMembership(request, params.orgSlug, 'agent.manage');
-  const form = await request.formData();
+  const form = await readFormData(request);
   const values = {
     name: String(form.get('name') ?? ''),
     description: String(form.get('description') ?? ''),
