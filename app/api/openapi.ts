@@ -74,7 +74,7 @@ export function openApiDocument(serverUrl = '/api/v1') {
                 '401': errorResponse('Missing, unknown or revoked token'),
                 '403': errorResponse('Not allowed, or the destination address is refused'),
                 '404': errorResponse('No such credential'),
-                '409': errorResponse('The credential is expired, disconnected or needs attention'),
+                '409': errorResponse('The credential cannot work: expired, disconnected, or needs attention for a cause that stops it (revoked, rejected). An expiring credential, and an OAuth token whose refresh is overdue, are still forwarded'),
                 '413': errorResponse('Request body over the proxy limit'),
                 '502': errorResponse('The upstream failed or redirected elsewhere'),
                 '504': errorResponse('The upstream timed out'),

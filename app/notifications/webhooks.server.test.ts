@@ -8,7 +8,7 @@ import { prisma } from '~/db.server';
 import { createKeyCredential, createOrg } from '~/jobs/test-support';
 import { closeQueues } from '~/queue/queue.server';
 import { startWorkers } from '../../workers/index';
-import { deliverWebhookJob, rotateWebhookSecret, SIGNATURE_HEADER, verifyWebhookSignature, WEBHOOK_QUEUE, webhookRetry } from './webhooks.server';
+import { deliverWebhookJob, rotateWebhookSecret, SIGNATURE_HEADER, statusChangeBody, verifyWebhookSignature, WEBHOOK_QUEUE, webhookRetry } from './webhooks.server';
 
 interface Received {
   body: string;
@@ -54,8 +54,9 @@ describe('status webhooks', () => {
         setCredentialStatus(tx, {
           credentialId,
           organizationId: org.organizationId,
-          status: 'needs_attention',
-          reason: 'Expires in 3 days',
+          status: 'expiring',
+          cause: 'expiring_soon',
+          reason: 'Expires on 2026-12-06 14:00 UTC',
           context: systemAuditContext('test'),
         }),
       );
@@ -75,14 +76,30 @@ describe('status webhooks', () => {
       expect(event).toMatchObject({
         type: 'credential.status_changed',
         credential: { id: credentialId },
-        status: { from: 'active', to: 'needs_attention', reason: 'Expires in 3 days' },
+        // The one status vocabulary: what pages and the CLI call it, why, and whether agents can still use it.
+        status: { from: 'active', to: 'expiring', label: 'Expiring', cause: 'expiring_soon', usable: true, reason: 'Expires on 2026-12-06 14:00 UTC' },
       });
       // A tampered body or another secret does not verify.
-      expect(verifyWebhookSignature(secret, received[1]!.body.replace('needs_attention', 'active'), received[1]!.signature)).toBe(false);
+      expect(verifyWebhookSignature(secret, received[1]!.body.replace('"to":"expiring"', '"to":"active"'), received[1]!.signature)).toBe(false);
       expect(verifyWebhookSignature('whsec_other', received[1]!.body, received[1]!.signature)).toBe(false);
     } finally {
       await running.close();
     }
+  });
+
+  it('events say statuses in the shared vocabulary, also for changes recorded before causes existed', () => {
+    expect(statusChangeBody({ from: 'active', to: 'needs_attention', reason: 'Expires in 3 days' }, 'api_key')).toEqual({
+      from: 'active',
+      to: 'needs_attention',
+      label: 'Needs attention',
+      cause: 'expiring_soon',
+      usable: true,
+      reason: 'Expires in 3 days',
+    });
+    expect(statusChangeBody({ from: 'active', to: 'needs_attention', reason: 'OpenAI answered 401', cause: 'rejected' }, 'api_key')).toMatchObject({ cause: 'rejected', usable: false });
+    expect(statusChangeBody({ from: 'active', to: 'expired', reason: 'Expired' }, 'oauth')).toMatchObject({ label: 'Expired', cause: 'token_expired_no_refresh', usable: false });
+    expect(statusChangeBody({ from: 'expired', to: 'active', reason: null }, 'api_key')).toMatchObject({ label: 'Active', cause: null, usable: true });
+    expect(statusChangeBody({ to: 'bogus' }, 'file')).toMatchObject({ from: null, to: null, label: null, usable: false });
   });
 
   it('the signing secret is stored sealed, never as plaintext', async () => {

@@ -1,6 +1,7 @@
 // Organization webhooks: signed JSON events for credential status changes, delivered by a queue with retries.
 import crypto from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
+import { CREDENTIAL_STATUSES, isStatusCause, STATUS_CAUSES, STATUS_LABELS, storedCause, type CredentialStatusValue, type StoredStatus } from '~/credentials/status';
 import { STATUS_CHANGED_ACTION } from '~/credentials/status.server';
 import { prisma } from '~/db.server';
 import { egressRequest, isEgressRequestError } from '~/egress/request.server';
@@ -15,6 +16,10 @@ export const WEBHOOK_JOB = 'deliver';
 export { SIGNATURE_HEADER };
 export { WEBHOOK_SECRET_FIELD };
 const DELIVERY_TIMEOUT_MS = 10_000;
+
+function isCredentialStatus(value: unknown): value is CredentialStatusValue {
+  return typeof value === 'string' && (CREDENTIAL_STATUSES as readonly string[]).includes(value);
+}
 
 /** Ids only: the worker loads the event from the audit log and the URL and secret from the organization. */
 export type WebhookJobData = { organizationId: string; auditEventId: string };
@@ -112,7 +117,6 @@ export async function buildStatusEvent(organizationId: string, auditEventId: str
     where: { id: event.credentialId },
     select: { id: true, name: true, service: true, type: true, expiresAt: true },
   });
-  const details = event.details as { from?: string; to?: string; reason?: string | null };
   return {
     id: `evt_${event.id}`,
     type: 'credential.status_changed',
@@ -121,7 +125,32 @@ export async function buildStatusEvent(organizationId: string, auditEventId: str
     credential: credential
       ? { ...credential, expiresAt: credential.expiresAt?.toISOString() ?? null }
       : { id: event.credentialId, deleted: true },
-    status: { from: details.from ?? null, to: details.to ?? null, reason: details.reason ?? null },
+    status: statusChangeBody(event.details, credential?.type ?? 'api_key'),
+  };
+}
+
+/**
+ * The `status` of an event, in the one vocabulary of app/credentials/status.ts: from and to (active, expiring,
+ * expired, needs_attention, disconnected), the label pages show, the typed cause, whether agents can still
+ * use the credential, and the reason in words. Events written before causes existed get the cause their
+ * status implies (an old "needs attention: Expires …" was the expiring warning).
+ */
+export function statusChangeBody(raw: unknown, type: StoredStatus['type']) {
+  const details = (raw && typeof raw === 'object' ? raw : {}) as { from?: unknown; to?: unknown; reason?: unknown; cause?: unknown };
+  const status = (value: unknown) => (isCredentialStatus(value) ? value : null);
+  const to = status(details.to);
+  const reason = typeof details.reason === 'string' ? details.reason : null;
+  const cause =
+    to === null || to === 'active'
+      ? null
+      : storedCause({ type, status: to, statusCause: isStatusCause(details.cause) ? details.cause : null, statusReason: reason });
+  return {
+    from: status(details.from),
+    to,
+    label: to ? STATUS_LABELS[to] : null,
+    cause,
+    usable: to === 'active' || (cause ? STATUS_CAUSES[cause].usable : false),
+    reason,
   };
 }
 

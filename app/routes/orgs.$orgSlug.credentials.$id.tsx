@@ -6,15 +6,16 @@ import { agentsDependingOn } from '~/agents/agents.server';
 import { listAuditEvents, type AuditEventView } from '~/audit/audit.server';
 import { ServiceLogo } from '~/components/ServiceLogo';
 import { DeleteCredentialDialog } from '~/components/credentials/delete-dialog';
-import { serviceName, STATUS_LABELS, TYPE_LABELS } from '~/components/credentials/labels';
+import { serviceName, STATUS_ADVICE, STATUS_LABELS, TYPE_LABELS } from '~/components/credentials/labels';
 import { RelativeTime } from '~/components/credentials/relative-time';
-import { StatusBadge, statusReason } from '~/components/credentials/status-badge';
+import { StatusBadge, StatusCallout } from '~/components/credentials/status-badge';
 import { OAuthActions } from '~/components/oauth/oauth-actions';
 import { Button } from '~/components/ui/button';
 import { Badge, Card } from '~/components/ui/card';
 import { credentialActor } from '~/credentials/actor.server';
 import { getCredential } from '~/credentials/credentials.server';
 import { CredentialNotFoundError } from '~/credentials/errors';
+import { readCredentialStatus } from '~/credentials/status.server';
 import type { CredentialStatusValue } from '~/credentials/table-state';
 import { prisma } from '~/db.server';
 import { isOAuthProviderId, getProvider } from '~/oauth/providers.server';
@@ -48,6 +49,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   ]);
   // "Agents with access": each agent's use of this credential (ADR 005), not its use of anything.
   const usedBy = await lastUseByAgent(credential.id);
+  // The status read now (a key past its expiry is expired, an overdue token never active, before any sweep).
+  const now = new Date();
+  const status = (await readCredentialStatus(ctx.organization.id, credential.id, now)) ?? { status: credential.status, reason: credential.statusReason };
   // Only what the page shows: no file metadata, no version counters, no hashes of the audit chain.
   return {
     slug: ctx.organization.slug,
@@ -59,7 +63,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       delete: memberCan(ctx, 'credential.delete', credential),
       reveal: memberCan(ctx, 'credential.reveal', credential),
     },
-    now: new Date(),
+    now,
+    status: { value: status.status, reason: status.reason },
     credential: {
       id: credential.id,
       name: credential.name,
@@ -183,7 +188,7 @@ function Field({ label, children, wide }: { label: string; children: React.React
 }
 
 export default function CredentialDetailPage() {
-  const { slug, may, now, credential: c, createdBy, agents, revokesAt, activity } = useLoaderData<typeof loader>();
+  const { slug, may, now, status, credential: c, createdBy, agents, revokesAt, activity } = useLoaderData<typeof loader>();
   const base = `/orgs/${slug}/credentials/${c.id}`;
   const service = serviceName(c.service);
 
@@ -264,29 +269,17 @@ export default function CredentialDetailPage() {
           <div className="min-w-0">
             <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
               <h1 className="min-w-0 text-xl font-semibold tracking-tight break-all text-slate-900">{c.name}</h1>
-              <StatusBadge status={c.status} reason={c.statusReason} />
+              <StatusBadge status={status.value} reason={status.reason} expiresAt={c.expiresAt} now={now} />
             </div>
             <p className="mt-1 text-sm text-slate-500">
               {TYPE_LABELS[c.type]} · {service}
             </p>
-            {c.status !== 'active' ? (
-              <p
-                data-testid="status-reason"
-                className={
-                  c.status === 'needs_attention'
-                    ? 'mt-2 text-sm text-amber-800'
-                    : c.status === 'expired'
-                      ? 'mt-2 text-sm text-red-700'
-                      : 'mt-2 text-sm text-slate-600'
-                }
-              >
-                {statusReason(c.status, c.statusReason)}
-              </p>
-            ) : null}
           </div>
         </div>
         {actions}
       </header>
+      {/* Below the header, full width: a long reason wraps here instead of running under the buttons. */}
+      <StatusCallout status={status.value} reason={status.reason} expiresAt={c.expiresAt} now={now} advice={STATUS_ADVICE[status.value]} />
 
       <div className="grid items-start gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">

@@ -21,9 +21,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { organization, membership } = await requireMembership(request, params.orgSlug);
   const url = new URL(request.url);
   const state = parseTableState(url.searchParams);
-  // The banner's queries (a membership lookup, then a count and three rows of needs-attention credentials on the
-  // (organizationId, status, …) index) run beside the table's, so they add no round trip to the page.
-  const [result, banner] = await Promise.all([listCredentials(organization.id, state), attentionBanner(organization.id, membership)]);
+  // The banner's query (a membership lookup, then one statement over the status and expiry indexes) runs beside
+  // the table's, so it adds no round trip. One clock for both, so statuses and times left agree to the second.
+  const now = new Date();
+  const [result, banner] = await Promise.all([
+    listCredentials(organization.id, state, undefined, now),
+    attentionBanner(organization.id, membership, now),
+  ]);
   // A page past the end (a stale link after deletions) lands on the last page instead of an empty table.
   if (result.rows.length === 0 && state.page > 1 && result.pageCount > 0) {
     throw redirect(`${url.pathname}${tableHref(state, { page: result.pageCount })}`);
@@ -36,7 +40,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     slug: organization.slug,
     canCreate: allows(membership.role, 'credential.create'),
     state,
-    now: new Date(),
+    now,
     isEmpty,
     banner,
     ...result,
@@ -74,7 +78,7 @@ export default function CredentialsPage() {
           ) : null
         }
       />
-      <AttentionBanner banner={data.banner} orgSlug={slug} />
+      <AttentionBanner banner={data.banner} orgSlug={slug} now={data.now} />
       {isEmpty ? (
         <EmptyState
           icon={<KeyRound className="size-5" aria-hidden />}

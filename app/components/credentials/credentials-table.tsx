@@ -32,6 +32,7 @@ export interface CredentialTableRow {
   name: string;
   service: string;
   type: CredentialTypeValue;
+  /** The status read now (the server's statusNow), with the stored reason while it still applies. */
   status: CredentialStatusValue;
   statusReason: string | null;
   lastUsedAt: Date | string | null;
@@ -124,7 +125,9 @@ function useColumns(slug: string, now: Date | string) {
         helper.accessor('status', {
           id: 'status',
           header: 'Status',
-          cell: ({ row }) => <StatusBadge status={row.original.status} reason={row.original.statusReason} />,
+          cell: ({ row }) => (
+            <StatusBadge status={row.original.status} reason={row.original.statusReason} expiresAt={row.original.expiresAt} now={now} />
+          ),
         }),
         helper.accessor('lastUsedAt', {
           id: 'lastUsed',

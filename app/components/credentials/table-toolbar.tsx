@@ -1,6 +1,6 @@
-// The credentials table's controls: search as you type (a GET form), type and status chips with counts, the summary strip.
+// The credentials table's controls: search as you type (a GET form), type and status chips with counts (every status, Expiring included), the summary strip.
 import { Form, Link, useSubmit } from '@remix-run/react';
-import { AlertTriangle, Check, Clock, Search, X } from 'lucide-react';
+import { AlertTriangle, Check, Clock, Hourglass, Search, X } from 'lucide-react';
 import { useEffect, useRef } from 'react';
 import {
   CREDENTIAL_STATUSES,
@@ -172,15 +172,15 @@ export function FilterChips({
   );
 }
 
-/** Organization-wide counts of what needs a person, each a link that filters the table to it. */
-export function SummaryStrip({ summary }: { summary: { needsAttention: number; expired: number } }) {
+/** Organization-wide counts of what needs a person, worst first, each a link that filters the table to it. */
+export function SummaryStrip({ summary }: { summary: { needsAttention: number; expired: number; expiring: number } }) {
   const items = [
     {
       status: 'needs_attention' as const,
       count: summary.needsAttention,
       text: summary.needsAttention === 1 ? 'needs attention' : 'need attention',
       icon: AlertTriangle,
-      tone: 'text-amber-700 bg-amber-50 ring-amber-200 hover:bg-amber-100',
+      tone: 'text-orange-900 bg-orange-100 ring-orange-300 hover:bg-orange-200/70',
     },
     {
       status: 'expired' as const,
@@ -188,6 +188,13 @@ export function SummaryStrip({ summary }: { summary: { needsAttention: number; e
       text: 'expired',
       icon: Clock,
       tone: 'text-red-700 bg-red-50 ring-red-200 hover:bg-red-100',
+    },
+    {
+      status: 'expiring' as const,
+      count: summary.expiring,
+      text: summary.expiring === 1 ? 'expires soon' : 'expire soon',
+      icon: Hourglass,
+      tone: 'text-amber-800 bg-amber-50 ring-amber-300 hover:bg-amber-100',
     },
   ];
   if (items.every((i) => i.count === 0)) return null;
