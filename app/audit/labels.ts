@@ -3,6 +3,7 @@
 const ACTION_LABELS: Record<string, string> = {
   'credential.create': 'Created credential',
   'credential.update': 'Edited credential',
+  'credential.base_url_change': 'Changed base URL host',
   'credential.replace_secret': 'Replaced value',
   'credential.delete': 'Deleted credential',
   'credential.reveal': 'Revealed value',

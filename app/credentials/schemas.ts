@@ -191,7 +191,7 @@ export const connectionInputSchema = z.object({
 export type ConnectionInput = z.input<typeof connectionInputSchema>;
 
 /** Inputs a form of this service and type does not show: whatever arrives is dropped. */
-const notOffered = z.unknown().transform(() => undefined);
+const notOffered = z.unknown().optional().transform(() => undefined);
 
 /** The connection fields of the create and edit forms for a service and type (none offered for files, SMTP, …). */
 function connectionFormShape(serviceId: string, type: CredentialType) {

@@ -5,6 +5,8 @@ import { ArrowLeft, Bot, ChevronRight, Download, Eye, Pencil, RefreshCw, Upload 
 import { agentsDependingOn } from '~/agents/agents.server';
 import { listAuditEvents, type AuditEventView } from '~/audit/audit.server';
 import { ServiceLogo } from '~/components/ServiceLogo';
+import { ConnectionCard } from '~/components/credential-forms/connection-card';
+import { ExactTime } from '~/components/credential-forms/time-zone';
 import { DeleteCredentialDialog } from '~/components/credentials/delete-dialog';
 import { serviceName, STATUS_ADVICE, STATUS_LABELS, TYPE_LABELS } from '~/components/credentials/labels';
 import { RelativeTime } from '~/components/credentials/relative-time';
@@ -13,6 +15,7 @@ import { OAuthActions } from '~/components/oauth/oauth-actions';
 import { Button } from '~/components/ui/button';
 import { Badge, Card } from '~/components/ui/card';
 import { credentialActor } from '~/credentials/actor.server';
+import { credentialConnectionView } from '~/credentials/connection.server';
 import { getCredential } from '~/credentials/credentials.server';
 import { CredentialNotFoundError } from '~/credentials/errors';
 import { readCredentialStatus } from '~/credentials/status.server';
@@ -49,6 +52,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   ]);
   // "Agents with access": each agent's use of this credential (ADR 005), not its use of anything.
   const usedBy = await lastUseByAgent(credential.id);
+  const connection = await credentialConnectionView(credential);
   // The status read now (a key past its expiry is expired, an overdue token never active, before any sweep).
   const now = new Date();
   const status = (await readCredentialStatus(ctx.organization.id, credential.id, now)) ?? { status: credential.status, reason: credential.statusReason };
@@ -65,6 +69,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     },
     now,
     status: { value: status.status, reason: status.reason },
+    connection,
     credential: {
       id: credential.id,
       name: credential.name,
@@ -123,6 +128,7 @@ function revocationTarget(provider: string | null): string {
 const ACTION_LABELS: Record<string, string> = {
   'credential.create': 'Created',
   'credential.update': 'Edited details',
+  'credential.base_url_change': 'Changed the base URL host',
   'credential.replace_secret': 'Replaced the value',
   'credential.reveal': 'Revealed the value',
   'credential.delete': 'Deleted',
@@ -158,6 +164,10 @@ function activityLabel(event: Pick<AuditEventView, 'action' | 'details'>): strin
     }
     case 'credential.refresh_failed':
       return details.kind === 'transient' ? 'Token refresh failed; will retry' : 'Token refresh failed';
+    case 'credential.base_url_change': {
+      const to = text(details, 'toHost');
+      return to ? `Base URL host changed to ${to}` : ACTION_LABELS[event.action]!;
+    }
     case 'credential.revoke':
       return details.revokedAtProvider === false ? 'Revocation not confirmed by the provider' : 'Tokens revoked at the provider';
   }
@@ -188,7 +198,7 @@ function Field({ label, children, wide }: { label: string; children: React.React
 }
 
 export default function CredentialDetailPage() {
-  const { slug, may, now, status, credential: c, createdBy, agents, revokesAt, activity } = useLoaderData<typeof loader>();
+  const { slug, may, now, status, credential: c, createdBy, agents, revokesAt, activity, connection } = useLoaderData<typeof loader>();
   const base = `/orgs/${slug}/credentials/${c.id}`;
   const service = serviceName(c.service);
 
@@ -322,11 +332,6 @@ export default function CredentialDetailPage() {
                   </Field>
                 </>
               ) : null}
-              {c.type === 'password' ? (
-                <Field label="Username">
-                  <span className="font-mono">{c.username ?? '—'}</span>
-                </Field>
-              ) : null}
               {c.type === 'file' ? (
                 <>
                   <Field label="File name">
@@ -353,9 +358,12 @@ export default function CredentialDetailPage() {
               </Field>
               <Field label="Expires">
                 <RelativeTime date={c.expiresAt} now={now} empty="No expiry" />
+                {c.expiresAt ? <ExactTime date={c.expiresAt} className="block text-xs text-slate-500" /> : null}
               </Field>
             </dl>
           </Card>
+
+          <ConnectionCard connection={connection} editHref={may.edit ? `${base}/edit` : null} now={now} />
 
           <DependentAgents slug={slug} agents={agents} now={now} />
         </div>

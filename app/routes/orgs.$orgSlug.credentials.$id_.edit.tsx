@@ -63,7 +63,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       name: value.name,
       description: value.description,
       // OAuth credentials have no expiry field: the provider's answer sets it, and refreshes follow it.
-      ...(credential.type === 'oauth' ? {} : { expiresAt: expiryFromEditForm(credential.expiresAt, value) }),
+      ...(credential.type === 'oauth' ? {} : { expiresAt: expiryFromEditForm(credential.expiresAt, value as { expiresAt?: string; expiresTime?: string; timeZone?: string }) }),
       ...connectionFromForm(credential.service, credential.type, value),
     });
     return redirectWithToast(`/orgs/${ctx.organization.slug}/credentials/${updated.id}`, {
