@@ -1,6 +1,9 @@
 // server.ts's startServer: listens, and on close() lets the request in flight finish before it stops.
 import type { RequestHandler } from 'express';
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { webRuntime } from '~/http/runtime.server';
 import { startServer } from '../../server';
 
 describe('startServer', () => {
@@ -14,7 +17,7 @@ describe('startServer', () => {
       await released;
       res.type('text').send('finished');
     };
-    const running = await startServer({ port: 0, host: '127.0.0.1', handler: slow });
+    const running = await startServer({ port: 0, host: '127.0.0.1', handler: slow, runtime: webRuntime });
 
     const inFlight = fetch(`${running.url}/slow`).then(async (r) => [r.status, await r.text()] as const);
     await arrivedPromise;
@@ -25,5 +28,26 @@ describe('startServer', () => {
     expect(await inFlight).toEqual([200, 'finished']);
     await closed;
     expect(running.server.listening).toBe(false);
+  });
+
+  it('reports the address it really bound, and whether other machines can reach it', async () => {
+    const handler: RequestHandler = (_req, res) => res.send('ok');
+    const running = await startServer({ port: 0, host: '127.0.0.1', handler, runtime: webRuntime });
+    try {
+      expect(running.address).toMatchObject({ host: '127.0.0.1', reachableFromOtherMachines: false });
+      expect(running.url).toBe(`http://127.0.0.1:${running.address.port}`);
+    } finally {
+      await running.close();
+    }
+  });
+});
+
+describe('server.ts', () => {
+  it('imports no module of app/ (every server module comes from the Remix build: one module graph)', () => {
+    const source = fs.readFileSync(path.resolve(import.meta.dirname, '../../server.ts'), 'utf8');
+    const valueImports = [...source.matchAll(/^import\s+(?!type\b)[^;]*?from\s+'([^']+)'/gms)].map((m) => m[1]!);
+    const dynamicImports = [...source.matchAll(/import\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]!);
+    const fromApp = [...valueImports, ...dynamicImports].filter((s) => s.startsWith('~/') || /(^|\/)app\//.test(s));
+    expect(fromApp).toEqual([]);
   });
 });
