@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Worker } from 'bullmq';
+import { startInvalidationListener } from '~/cluster/invalidation.server';
 import { ConfigError, getEnv } from '~/config/env.server';
 import { logger } from '~/logger.server';
 import { closeQueues, createQueue, createWorker, queueBackendLabel } from '~/queue/queue.server';
@@ -118,6 +119,8 @@ async function main() {
   // WORKER_QUEUES=credential-refresh,webhooks runs dedicated workers for some queues only.
   const only = process.env.WORKER_QUEUES?.split(',').map((q) => q.trim()).filter(Boolean);
   const running = await startWorkers(only?.length ? { registry: defaultRegistry.filter((r) => only.includes(r.queue)) } : {});
+  // The worker caches data keys and credentials too: it hears the same invalidations as the web replicas (ADR 007).
+  const invalidation = env.DATABASE_URL ? startInvalidationListener({ databaseUrl: env.DATABASE_URL, logger }) : undefined;
   logger.info(
     { queues: running.workers.map((w) => w.name), backend: queueBackendLabel(), health: running.healthUrl },
     `worker running on ${queueBackendLabel()}`,
@@ -132,13 +135,16 @@ async function main() {
       logger.error({ timeoutMs: env.SHUTDOWN_TIMEOUT_MS }, 'jobs in flight did not finish in time; exiting');
       process.exit(1);
     }, env.SHUTDOWN_TIMEOUT_MS).unref();
-    running.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while stopping the worker');
-        process.exit(1);
-      },
-    );
+    running
+      .close()
+      .then(() => invalidation?.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while stopping the worker');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
