@@ -6,8 +6,10 @@ export interface SeedCredential {
   name: string;
   service: string;
   type: 'oauth' | 'api_key' | 'password' | 'file';
-  status?: 'active' | 'expired' | 'needs_attention' | 'disconnected';
+  status?: 'active' | 'expiring' | 'expired' | 'needs_attention' | 'disconnected';
   statusReason?: string | null;
+  /** A key of STATUS_CAUSES (app/credentials/status.ts), as the sweep or a refresh would write it. */
+  statusCause?: string | null;
   description?: string;
   expiresAt?: Date | null;
   lastUsedAt?: Date | null;
@@ -33,9 +35,9 @@ export async function insertCredentials(org: TestOrg, user: TestUser, rows: Seed
     await db().query(
       `INSERT INTO "Credential" (id, "organizationId", name, service, type, description, status, "statusReason",
          "expiresAt", "lastUsedAt", "lastRefreshedAt", "createdById", "updatedAt", username, "fileName", "fileSize",
-         "fileKind", "oauthProvider", "oauthAccount", "oauthScopes")
+         "fileKind", "oauthProvider", "oauthAccount", "oauthScopes", "statusCause")
        VALUES ($1, $2, $3, $4, $5::"CredentialType", $6, $7::"CredentialStatus", $8, $9, $10, $11, $12, now(), $13, $14, $15,
-         $16, $17, $18, $19)`,
+         $16, $17, $18, $19, $20)`,
       [
         id,
         org.id,
@@ -56,6 +58,7 @@ export async function insertCredentials(org: TestOrg, user: TestUser, rows: Seed
         r.oauthProvider ?? null,
         r.oauthAccount ?? null,
         r.oauthScopes ?? [],
+        r.statusCause ?? null,
       ],
     );
   }
@@ -92,6 +95,7 @@ export function sampleCredentials(now = Date.now()): SeedCredential[] {
       type: 'api_key',
       status: 'expired',
       statusReason: 'Expired on its expiry date',
+      statusCause: 'expired',
       expiresAt: new Date(now - 2 * DAY),
       lastUsedAt: new Date(now - 5 * DAY),
     },
@@ -101,6 +105,7 @@ export function sampleCredentials(now = Date.now()): SeedCredential[] {
       type: 'api_key',
       status: 'needs_attention',
       statusReason: 'The service rejected the key (401) on last use',
+      statusCause: 'rejected',
       lastUsedAt: new Date(now - 26 * 60 * MINUTE),
     },
     {
@@ -126,6 +131,7 @@ export function sampleCredentials(now = Date.now()): SeedCredential[] {
       type: 'oauth',
       status: 'disconnected',
       statusReason: 'The workspace admin revoked the app',
+      statusCause: 'disconnected',
       oauthProvider: 'slack',
       oauthAccount: 'acme.slack.com',
       oauthScopes: ['chat:write'],

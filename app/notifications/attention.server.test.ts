@@ -64,13 +64,17 @@ describe('attention banner', () => {
     expect(banner.items.find((i) => i.id === gone)).toMatchObject({ status: 'expired' });
 
     // Dismissed, it stays quiet until something else crosses a line: the window of a key, read from the clock.
-    await dismissAttention(membership.id, now);
+    await dismissAttention(membership.id, new Date(Date.now() + 1_000));
     expect(await attentionBanner(org.organizationId, { id: membership.id }, now)).toBeNull();
     const later = await createKeyCredential(org, new Date(now.getTime() + 9 * DAY));
     const inThreeDays = new Date(now.getTime() + 3 * DAY);
     const next = (await attentionBanner(org.organizationId, { id: membership.id }, inThreeDays))!;
     expect(next.items.map((i) => i.id)).toEqual([later]);
     expect(next.items[0]).toMatchObject({ status: 'expiring' });
+    // A key created already inside its window got there when it was created, not when its window began.
+    const created = await createKeyCredential(org, new Date(Date.now() + 2 * DAY));
+    await prisma.credential.update({ where: { id: created }, data: { statusChangedAt: new Date(Date.now() + 2_000) } }); // created after the dismissal
+    expect((await attentionBanner(org.organizationId, { id: membership.id }))!.items.map((i) => i.id)).toEqual([created]);
   });
 
   it('titles name every status there is, worst first', () => {

@@ -39,7 +39,8 @@ type Row = {
  * one of BANNER_STATUSES and it got there after Membership.attentionSeenAt (everything, for a member who never
  * dismissed it). "Got there" is statusChangedAt when the stored status holds, and otherwise the instant the
  * clock decided it: the expiry for expired (and for an OAuth token overdue for refresh), the start of the
- * warning window for expiring.
+ * warning window for expiring; never before the stored status itself last changed (a key created already
+ * inside its window got there when it was created), as the sweep would have written it.
  */
 export async function attentionBanner(
   orgId: string,
@@ -68,13 +69,14 @@ export async function attentionBanner(
     CROSS JOIN LATERAL (SELECT ${statusNowSql('c', { organizationId: orgId, now, warningWindowDays: windowDays })} AS "status") AS sn
     CROSS JOIN LATERAL (SELECT CASE
         WHEN sn."status" = c."status"::text THEN c."statusChangedAt"
-        WHEN sn."status" = 'expiring' THEN c."expiresAt" - make_interval(days => ${windowDays})
-        ELSE c."expiresAt" END AS "changedAt") AS ch
+        WHEN sn."status" = 'expiring' THEN GREATEST(c."expiresAt" - make_interval(days => ${windowDays}), c."statusChangedAt")
+        ELSE GREATEST(c."expiresAt", c."statusChangedAt") END AS "changedAt") AS ch
     WHERE c."organizationId" = ${orgId}::uuid
       AND (
         (c."status" IN ('needs_attention', 'expired', 'expiring') ${after(Prisma.raw('c."statusChangedAt"'))})
-        OR (c."expiresAt" <= ${now}::timestamp ${after(Prisma.raw('c."expiresAt"'))})
-        OR (c."type" <> 'oauth' AND c."expiresAt" <= ${windowEnd} ${after(Prisma.raw('c."expiresAt"'), shift)})
+        OR (c."expiresAt" <= ${now}::timestamp ${after(Prisma.raw('GREATEST(c."expiresAt", c."statusChangedAt")'))})
+        OR (c."type" <> 'oauth' AND c."expiresAt" <= ${windowEnd}
+            ${seenAt ? Prisma.sql`AND (c."expiresAt" > ${seenAt}::timestamp${shift} OR c."statusChangedAt" > ${seenAt}::timestamp)` : Prisma.empty})
       )
       AND sn."status" IN ('needs_attention', 'expired', 'expiring')
       ${seenAt ? Prisma.sql`AND ch."changedAt" > ${seenAt}::timestamp` : Prisma.empty}
