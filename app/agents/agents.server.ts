@@ -111,8 +111,14 @@ export async function createAgent(actor: AgentActor & { userId?: string | null }
   }
 }
 
+/** Ids come from URLs and forms: one that is not a uuid names no agent (PostgreSQL would refuse to compare it: a 500). */
+function requireIds(...ids: string[]): void {
+  if (!ids.every((id) => z.guid().safeParse(id).success)) throw new AgentError('not_found', 'Agent not found');
+}
+
 export async function updateAgent(actor: AgentActor, agentId: string, input: AgentInput) {
   requireAgentManager(actor);
+  requireIds(agentId);
   const parsed = agentInputSchema.safeParse(input);
   if (!parsed.success) throw new AgentError('validation', 'Check the highlighted fields', fieldErrorsOf(parsed.error));
   const agent = await prisma.$transaction(async (tx) => {
@@ -136,6 +142,7 @@ export async function updateAgent(actor: AgentActor, agentId: string, input: Age
 /** Issues a new token and revokes every earlier one of the agent. */
 export async function rotateAgentToken(actor: AgentActor, agentId: string): Promise<{ token: string; prefix: string }> {
   requireAgentManager(actor);
+  requireIds(agentId);
   const { token, tokenHash, prefix } = generateToken();
   await prisma.$transaction(async (tx) => {
     const agent = await tx.agent.findFirst({ where: { id: agentId, organizationId: actor.organizationId } });
@@ -157,6 +164,7 @@ export async function rotateAgentToken(actor: AgentActor, agentId: string): Prom
 
 export async function revokeAgentToken(actor: AgentActor, agentId: string, tokenId: string): Promise<void> {
   requireAgentManager(actor);
+  requireIds(agentId, tokenId);
   await prisma.$transaction(async (tx) => {
     const row = await tx.agentToken.findFirst({
       where: { id: tokenId, agentId, agent: { organizationId: actor.organizationId } },
@@ -178,6 +186,7 @@ export async function revokeAgentToken(actor: AgentActor, agentId: string, token
 
 export async function deleteAgent(actor: AgentActor, agentId: string): Promise<void> {
   requireAgentManager(actor);
+  requireIds(agentId);
   await prisma.$transaction(async (tx) => {
     const agent = await tx.agent.findFirst({ where: { id: agentId, organizationId: actor.organizationId } });
     if (!agent) throw new AgentError('not_found', 'Agent not found');
@@ -300,6 +309,7 @@ export async function listAgents(organizationId: string) {
 }
 
 export async function getAgent(organizationId: string, agentId: string) {
+  requireIds(agentId);
   const agent = await prisma.agent.findFirst({
     where: { id: agentId, organizationId },
     include: {

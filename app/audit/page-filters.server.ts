@@ -40,20 +40,13 @@ export async function auditFilterFromUrl(
   options: { paginate: boolean },
 ): Promise<{ query: AuditPageQuery; filter: AuditFilter; errors: Record<string, string[]>; noMatch: boolean }> {
   const raw = Object.fromEntries(['actor', 'action', 'credential', 'from', 'to'].map((k) => [k, url.searchParams.get(k) ?? '']));
-  const parsed = pageQuerySchema.safeParse(raw);
   const errors: Record<string, string[]> = {};
-  let query: AuditPageQuery;
-  if (parsed.success) {
-    query = parsed.data;
-  } else {
-    for (const issue of parsed.error.issues) (errors[String(issue.path[0])] ??= []).push(issue.message);
-    query = {
-      actor: '',
-      action: raw.action ?? '',
-      credential: raw.credential ?? '',
-      from: errors.from ? '' : (raw.from ?? ''),
-      to: errors.to ? '' : (raw.to ?? ''),
-    };
+  // Field by field, so one bad date never lets the other fields through uncleaned (or loses them).
+  const query: AuditPageQuery = { actor: '', action: '', credential: '', from: '', to: '' };
+  for (const key of Object.keys(query) as Array<keyof AuditPageQuery>) {
+    const parsed = pageQuerySchema.shape[key].safeParse(raw[key]);
+    if (parsed.success) query[key] = parsed.data;
+    else errors[key] = parsed.error.issues.map((issue) => issue.message);
   }
 
   const filter: AuditFilter = {};

@@ -1,21 +1,30 @@
 // The Express middleware, exercised over real HTTP against the app started in-process with a trivial handler.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createReadableStreamFromReadable } from '@remix-run/node';
 import type { RequestHandler } from 'express';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app.server';
+import { allowedOrigins } from './origin-check.server';
 import { bodyLimitFor } from './body-limit.server';
 
 const limits = { formMaxBytes: 256 * 1024, uploadMaxBytes: 1024 * 1024 };
+const PUBLIC_URL = 'https://latchkey.example.com';
 let server: http.Server;
 let base: string;
 let calls: { method: string; path: string; bytes: number }[] = [];
 let healthy = true;
 const logLines: string[] = [];
 
-/** Reads the whole body, as a Remix action would, and records that it ran. */
+/** Reads the whole body, as a Remix action would, and records that it ran; /unread answers without reading it. */
 const handler: RequestHandler = (req, res) => {
+  if (req.path === '/unread') {
+    // As Remix does for a route with no action: the body becomes a web stream nobody reads.
+    createReadableStreamFromReadable(req);
+    res.status(405).type('text').send('no action here');
+    return;
+  }
   let bytes = 0;
   req.on('data', (chunk: Buffer) => (bytes += chunk.length));
   req.on('end', () => {
@@ -27,7 +36,7 @@ const handler: RequestHandler = (req, res) => {
 beforeAll(async () => {
   const app = createApp({
     handler,
-    publicUrl: 'https://latchkey.example.com',
+    publicUrl: PUBLIC_URL,
     ...limits,
     logger: pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) }),
     checkHealth: async () => {
@@ -47,6 +56,20 @@ beforeEach(() => {
   calls = [];
   healthy = true;
 });
+
+/** A POST over node:http, which (unlike fetch) sends the Host header we give it. */
+function rawPost(path: string, headers: Record<string, string>, body = form(10)): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${base}${path}`, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
 
 function form(size: number): string {
   return `field=${'a'.repeat(size)}`;
@@ -70,8 +93,17 @@ describe('Origin check', () => {
     expect(calls).toEqual([]);
   });
 
-  it('a same-origin POST (Origin matches the host it was sent to) reaches the handler', async () => {
-    const res = await fetch(`${base}/settings`, { method: 'POST', headers: { origin: base }, body: form(10) });
+  it('a POST whose Origin names the Host it was sent to is refused when that is not PUBLIC_URL (a spoofed or rebound Host)', async () => {
+    // What a DNS-rebinding page sends: its own name as Host and as Origin.
+    for (const host of ['evil.example', new URL(base).host]) {
+      const res = await rawPost('/settings', { host, origin: `http://${host}`, 'content-type': 'application/x-www-form-urlencoded' });
+      expect(res.status).toBe(403);
+    }
+    expect(calls).toEqual([]);
+  });
+
+  it('a POST from PUBLIC_URL is allowed whatever Host a proxy in front of us sends', async () => {
+    const res = await rawPost('/settings', { host: 'latchkey-web:3000', origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded' });
     expect(res.status).toBe(200);
     expect(calls).toHaveLength(1);
   });
@@ -88,6 +120,11 @@ describe('Origin check', () => {
       body: form(1),
     });
     expect([viaOrigin.status, viaReferer.status]).toEqual([200, 200]);
+  });
+
+  it('the default loopback PUBLIC_URL also accepts its other loopback names on the same port, and nothing else', () => {
+    expect([...allowedOrigins('http://localhost:3000')].sort()).toEqual(['http://127.0.0.1:3000', 'http://[::1]:3000', 'http://localhost:3000']);
+    expect([...allowedOrigins(PUBLIC_URL)]).toEqual([PUBLIC_URL]);
   });
 
   it('an agent API call with a bearer token needs no Origin; the same path without one is refused', async () => {
@@ -113,13 +150,58 @@ describe('Origin check', () => {
   });
 });
 
+describe('unreadable requests', () => {
+  const cases = [
+    ['/%E0%A4%A', 'broken %-escape'],
+    ['/orgs/%ZZ/credentials', 'broken %-escape'],
+    ['/orgs/a%0Ab/credentials', 'control character'],
+    ['/orgs/acme/credentials?q=%00', 'NUL character'],
+    ['/orgs/acme/credentials?a%00=1', 'NUL character'],
+  ] as const;
+  for (const [path, reason] of cases) {
+    it(`GET ${path} answers 400 (${reason}) before any route sees it`, async () => {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain(reason);
+      expect(calls).toEqual([]);
+    });
+  }
+
+  it('a Host header that is no host name answers 400', async () => {
+    const res = await new Promise<number>((resolve, reject) => {
+      const request = http.request(`${base}/orgs/acme`, { headers: { host: 'exa mple' } }, (r) => (r.resume(), resolve(r.statusCode ?? 0)));
+      request.on('error', reject);
+      request.end();
+    });
+    expect(res).toBe(400);
+  });
+
+  it('a body the route never read does not break the next request on the same keep-alive connection', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (path: string, body?: string) =>
+      new Promise<string>((resolve) => {
+        const headers = { origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded', ...(body ? { 'content-length': String(body.length) } : {}) };
+        const request = http.request(`${base}${path}`, { method: body ? 'POST' : 'GET', headers, agent }, (r) => {
+          r.resume();
+          r.on('end', () => resolve(String(r.statusCode)));
+        });
+        request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+        request.end(body);
+      });
+    const statuses: string[] = [];
+    for (let i = 0; i < 3; i++) statuses.push(await send('/unread', form(100_000)), await send('/next'));
+    agent.destroy();
+    expect(statuses).toEqual(['405', '200', '405', '200', '405', '200']);
+  });
+});
+
 describe('body size limit', () => {
   const twoMegabytes = 2 * 1024 * 1024;
 
   it('a 2 MB body with Content-Length answers 413 with a readable page, and the handler never runs', async () => {
     const res = await fetch(`${base}/settings`, {
       method: 'POST',
-      headers: { origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { origin: PUBLIC_URL, 'content-type': 'application/x-www-form-urlencoded' },
       body: form(twoMegabytes),
     });
     expect(res.status).toBe(413);
@@ -140,7 +222,7 @@ describe('body size limit', () => {
     });
     const res = await fetch(`${base}/settings`, {
       method: 'POST',
-      headers: { origin: base, accept: 'application/json' },
+      headers: { origin: PUBLIC_URL, accept: 'application/json' },
       body,
       duplex: 'half',
     } as RequestInit);
@@ -158,15 +240,15 @@ describe('body size limit', () => {
         else controller.close();
       },
     });
-    const res = await fetch(`${base}/settings`, { method: 'POST', headers: { origin: base }, body, duplex: 'half' } as RequestInit);
+    const res = await fetch(`${base}/settings`, { method: 'POST', headers: { origin: PUBLIC_URL }, body, duplex: 'half' } as RequestInit);
     expect(res.status).toBe(200);
     expect(calls).toEqual([{ method: 'POST', path: '/settings', bytes: 200_000 }]);
   });
 
   it('upload routes accept a file up to UPLOAD_MAX_BYTES while ordinary forms stop at FORM_MAX_BYTES', async () => {
     const size = 900 * 1024;
-    const upload = await fetch(`${base}/orgs/acme/credentials/new`, { method: 'POST', headers: { origin: base }, body: form(size) });
-    const ordinary = await fetch(`${base}/orgs/acme/settings`, { method: 'POST', headers: { origin: base }, body: form(size) });
+    const upload = await fetch(`${base}/orgs/acme/credentials/new`, { method: 'POST', headers: { origin: PUBLIC_URL }, body: form(size) });
+    const ordinary = await fetch(`${base}/orgs/acme/settings`, { method: 'POST', headers: { origin: PUBLIC_URL }, body: form(size) });
     expect(upload.status).toBe(200);
     expect(ordinary.status).toBe(413);
     expect(bodyLimitFor('/orgs/acme/credentials/c1/replace', limits).maxBytes).toBe(limits.uploadMaxBytes + 64 * 1024);

@@ -3,7 +3,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import type { Logger } from 'pino';
 import { logger as baseLogger } from '~/logger.server';
 import type { FastProxy } from '~/api/proxy.server';
-import { bodyLimit } from './body-limit.server';
+import { bodyLimit, discardUnreadBody } from './body-limit.server';
 import { sendHttpError } from './error-page.server';
 import { mountFastPath } from './fast-path.server';
 import { rejectMalformedUrl } from './malformed-url.server';
@@ -66,6 +66,7 @@ export function createApp(options: CreateAppOptions): express.Express {
   app.use(rejectMalformedUrl());
   if (options.api) app.use('/api/v1', options.api);
   app.use(bodyLimit({ formMaxBytes: options.formMaxBytes, uploadMaxBytes: options.uploadMaxBytes }));
+  app.use(discardUnreadBody());
   app.use(cspNonce());
   app.use(securityHeaders({ dev: options.dev ?? false, publicUrl: options.publicUrl }));
 

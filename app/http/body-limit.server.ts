@@ -1,4 +1,4 @@
-// Refuses request bodies over the route's limit with 413 before any route code sees them.
+// Refuses request bodies over the route's limit with 413 before any route code sees them, and discards what a route leaves unread.
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { sendHttpError } from './error-page.server';
@@ -108,5 +108,22 @@ export function bodyLimit(limits: BodyLimits): RequestHandler {
       held.push(piece);
       return true;
     } as Push;
+  };
+}
+
+/**
+ * Discards whatever of a request body the route left unread once the response is sent (a route with no
+ * action answering 405, a redirect to /login before the form is read). Remix reads the body through a web
+ * stream that pauses the request, so Node cannot dump the rest itself: the bytes would stay on a keep-alive
+ * connection and the client's next request on it would be reset.
+ */
+export function discardUnreadBody(): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.once('finish', () => {
+      if (req.readableEnded || req.destroyed) return;
+      req.removeAllListeners('data');
+      req.resume();
+    });
+    next();
   };
 }

@@ -308,7 +308,7 @@ function send(probe: Probe, cookie: string | null, who: string, route: string): 
       response.on('end', () => resolve({ status: response.statusCode ?? 0, probe, who, route }));
     });
     // A connection the server drops counts as a failure too.
-    request.on('error', () => resolve({ status: 599, probe, who, route }));
+    request.on('error', (error: NodeJS.ErrnoException) => resolve({ status: 599, probe: { ...probe, what: `${probe.what}: ${error.code ?? error.message}` }, who, route }));
     request.end(body);
   });
 }
@@ -396,6 +396,50 @@ describe('the inputs the review found answering 500', () => {
       expect(await snapshot()).toEqual(before);
     });
   }
+});
+
+describe('the Origin check against PUBLIC_URL, in front of Remix', () => {
+  const rename = (headers: Record<string, string>): Probe => ({
+    method: 'POST',
+    path: `/orgs/${owner.slug}/settings`,
+    // Too short a name: the action answers 400 with a field error, so nothing is renamed either way.
+    headers: { ...formUrlEncoded, ...headers },
+    body: 'name=x',
+    what: 'rename',
+  });
+
+  it('a form from PUBLIC_URL reaches the action even when a proxy sends another Host (Remix would answer 500)', async () => {
+    const before = app.calls.get('routes/orgs.$orgSlug.settings')!.action;
+    const outcome = await send(rename({ Host: 'latchkey-web:3000' }), owner.cookie, 'owner', 'settings');
+    expect(outcome.status).toBe(400);
+    expect(app.calls.get('routes/orgs.$orgSlug.settings')!.action).toBe(before + 1);
+  });
+
+  it('a form whose Origin names the spoofed Host it was sent to is refused with 403 and never reaches the action', async () => {
+    const before = app.calls.get('routes/orgs.$orgSlug.settings')!.action;
+    const outcome = await send(rename({ Host: 'rebound.example', Origin: 'http://rebound.example' }), owner.cookie, 'owner', 'settings');
+    expect(outcome.status).toBe(403);
+    expect(app.calls.get('routes/orgs.$orgSlug.settings')!.action).toBe(before);
+  });
+});
+
+describe('login throttling over HTTP', () => {
+  it('the attempt after 5 wrong passwords from one address answers 429 with a Retry-After header and says how long to wait', async () => {
+    const { createSignedUpUser: signUp } = await import('~/auth/test-helpers');
+    const user = await signUp();
+    const attempt = (password: string) =>
+      fetch(`${app.url}/login`, {
+        method: 'POST',
+        headers: { Origin: app.url, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ email: user.email, password }),
+        redirect: 'manual',
+      });
+    for (let i = 0; i < 5; i++) expect((await attempt(`Wrong-password-${i}`)).status).toBe(400);
+    const blocked = await attempt('Wrong-password-again');
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('Retry-After'))).toBeGreaterThan(14 * 60);
+    expect(await blocked.text()).toContain('Too many attempts. Try again in 15 minutes.');
+  });
 });
 
 describe('the malformed-input corpus over every route', () => {

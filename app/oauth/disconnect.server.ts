@@ -1,4 +1,5 @@
 // Disconnect (revoke at the provider, delete the tokens, status disconnected) and the revocation that precedes a delete.
+import { z } from 'zod';
 import { recordAudit, type AuditContext } from '~/audit/audit.server';
 import type { CredentialActor } from '~/credentials/credentials.server';
 import { invalidateCredentialCounts } from '~/credentials/query.server';
@@ -151,6 +152,12 @@ export async function revocationPlan(credential: OAuthCredential): Promise<Revoc
   };
 }
 
+/** The plan for a credential of this organization by id (null: not OAuth, not found, or nothing to revoke). */
+export async function revocationPlanFor(organizationId: string, credentialId: string): Promise<RevocationPlan | null> {
+  const credential = await prisma.credential.findFirst({ where: { id: credentialId, organizationId, type: 'oauth' }, select });
+  return credential ? revocationPlan(credential) : null;
+}
+
 const select = {
   id: true,
   organizationId: true,
@@ -167,7 +174,10 @@ const select = {
 
 async function findOAuthCredential(actor: CredentialActor, credentialId: string) {
   if (!allows(actor.role, 'credential.disconnect')) throw new OAuthError('forbidden', deniedMessage(actor.role, 'credential.disconnect'));
-  const credential = await prisma.credential.findFirst({ where: { id: credentialId, organizationId: actor.organizationId }, select });
+  // An id from the URL that is not a uuid names no credential (PostgreSQL would refuse to compare it: a 500).
+  const credential = z.guid().safeParse(credentialId).success
+    ? await prisma.credential.findFirst({ where: { id: credentialId, organizationId: actor.organizationId }, select })
+    : null;
   if (!credential) throw new OAuthError('not_found', 'Credential not found');
   if (!can({ role: actor.role, userId: actor.userId }, 'credential.disconnect', credential)) {
     throw new OAuthError('forbidden', deniedMessage(actor.role, 'credential.disconnect'));
@@ -223,7 +233,10 @@ export async function disconnectCredential(actor: CredentialActor, credentialId:
  */
 export async function revokeBeforeDelete(actor: CredentialActor, credentialId: string, options: RemoveOptions = {}): Promise<RevocationOutcome> {
   if (!allows(actor.role, 'credential.delete')) throw new OAuthError('forbidden', deniedMessage(actor.role, 'credential.delete'));
-  const credential = await prisma.credential.findFirst({ where: { id: credentialId, organizationId: actor.organizationId }, select });
+  // An id from the URL that is not a uuid names no credential (PostgreSQL would refuse to compare it: a 500).
+  const credential = z.guid().safeParse(credentialId).success
+    ? await prisma.credential.findFirst({ where: { id: credentialId, organizationId: actor.organizationId }, select })
+    : null;
   if (!credential) throw new OAuthError('not_found', 'Credential not found');
   if (!can({ role: actor.role, userId: actor.userId }, 'credential.delete', credential)) {
     throw new OAuthError('forbidden', deniedMessage(actor.role, 'credential.delete'));

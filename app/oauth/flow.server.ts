@@ -153,6 +153,8 @@ export async function startReconnect(
   input: Record<string, unknown> = {},
 ): Promise<{ authorizationUrl: string }> {
   requirePermission(actor, 'credential.connect');
+  // An id from the URL that is not a uuid names no credential (PostgreSQL would refuse to compare it: a 500).
+  if (!z.guid().safeParse(credentialId).success) throw new OAuthError('not_found', 'Credential not found');
   const credential = await prisma.credential.findFirst({
     where: { id: credentialId, organizationId: actor.organizationId },
     select: { id: true, type: true, service: true, oauthProvider: true, oauthAppId: true, oauthTokenUrl: true, oauthScopes: true, createdById: true },

@@ -1,7 +1,7 @@
 // /login: email and password, throttled (429 with Retry-After), with one message for every wrong combination.
 import { getFormProps, getInputProps, useForm } from '@conform-to/react';
 import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4';
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
 import { logIn } from '~/auth/accounts.server';
 import { retryAfterSeconds } from '~/auth/login-throttle.server';
@@ -14,6 +14,12 @@ import { clientIp, readFormData } from '~/utils/http.server';
 import { safeRedirect } from '~/utils/redirect';
 
 export const meta: MetaFunction = () => [{ title: 'Log in · Latchkey' }];
+
+/** A throttled attempt's Retry-After reaches the document response too (Remix passes only cookies on by itself). */
+export const headers: HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get('Retry-After');
+  return retryAfter ? { 'Retry-After': retryAfter } : new Headers();
+};
 
 export async function loader({ request }: LoaderFunctionArgs) {
   if (await getOptionalUser(request)) {
