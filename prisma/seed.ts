@@ -27,13 +27,13 @@ const PURPOSES = [
   'prod', 'qa', 'docs-bot', 'inbox-agent', 'scheduler',
 ];
 const TYPE_WORD: Record<string, string> = { oauth: 'oauth', api_key: 'token', password: 'login', file: 'key-file' };
-const ATTENTION_REASONS = [
-  'Reconnect required: token revoked',
-  'Reconnect required: refresh token expired',
-  'Expires in 3 days: rotate the key',
-  'Rejected by the provider (401): check the key',
-  'Missing scope: repo',
-  'Refresh failed: invalid_grant',
+/** Needs-attention reasons with their typed causes (app/credentials/status.ts). */
+const ATTENTION_REASONS: [reason: string, cause: string][] = [
+  ['Reconnect required: token revoked', 'refresh_revoked'],
+  ['Reconnect required: refresh token expired', 'refresh_revoked'],
+  ['Rejected by the provider (401): check the key', 'rejected'],
+  ['Missing scope: repo', 'rejected'],
+  ['Refresh failed: invalid_grant', 'refresh_revoked'],
 ];
 const DAY = 86_400_000;
 /** Share of each credential type among seeded credentials. */
@@ -152,38 +152,48 @@ export async function seedCredentials(db: PrismaClient, options: SeedOptions): P
     const n = Math.min(BATCH, options.credentials - offset);
     const cols = {
       id: [] as string[], name: [] as string[], service: [] as string[], type: [] as string[],
-      status: [] as string[], reason: [] as (string | null)[], statusChangedAt: [] as string[],
+      status: [] as string[], reason: [] as (string | null)[], cause: [] as (string | null)[], statusChangedAt: [] as string[],
       expiresAt: [] as (string | null)[], lastUsedAt: [] as (string | null)[], createdAt: [] as string[],
       createdById: [] as (string | null)[], oauthProvider: [] as (string | null)[], username: [] as (string | null)[],
     };
     for (let i = 0; i < n; i++) {
       const seq = start + offset + i + 1;
-      // Status first (~85% active, 7% needs attention, 5% expired, 3% disconnected — only OAuth disconnects),
-      // then a type in a realistic mix, then a service that offers that type.
+      // Status first (~84% active, 1% expiring, 7% needs attention, 5% expired, 3% disconnected — only OAuth
+      // disconnects, and only what OAuth refreshes never expires soon), then a type in a realistic mix, then a
+      // service that offers that type.
       const r = random();
       let status = 'active';
       let reason: string | null = null;
-      if (r >= 0.85 && r < 0.92) {
+      let cause: string | null = null;
+      if (r >= 0.84 && r < 0.85) {
+        status = 'expiring';
+        cause = 'expiring_soon';
+      } else if (r >= 0.85 && r < 0.92) {
         status = 'needs_attention';
-        reason = pick(ATTENTION_REASONS);
+        [reason, cause] = pick(ATTENTION_REASONS);
       } else if (r >= 0.92 && r < 0.97) {
         status = 'expired';
         reason = 'Expired';
+        cause = 'expired';
       } else if (r >= 0.97) {
         status = 'disconnected';
         reason = 'Disconnected: the provider revoked access';
+        cause = 'disconnected';
       }
       const wantedType = status === 'disconnected' ? 'oauth' : pickWeighted(random(), TYPE_WEIGHTS);
       const candidates = servicesByType.get(wantedType) ?? [];
       const service = candidates.length > 0 ? pick(candidates) : pick(services);
       const type = candidates.length > 0 ? wantedType : pick(service.types);
-      if (status === 'disconnected' && type !== 'oauth') status = 'needs_attention';
+      if (status === 'disconnected' && type !== 'oauth') [status, cause] = ['needs_attention', 'rejected'];
+      if (status === 'expiring' && type === 'oauth') [status, cause] = ['active', null];
+      if (status === 'expired' && type === 'oauth') cause = 'token_expired_no_refresh';
       const createdAt = now - Math.floor(random() * 365 * DAY);
       let expiresAt: number | null = null;
       if (status === 'expired') expiresAt = now - Math.floor(random() * 60 * DAY) - 60_000;
       else if (type === 'oauth') expiresAt = now + Math.floor(random() * 2 * 3_600_000);
       else if (type === 'api_key' && random() < 0.4) expiresAt = now + Math.floor(random() * 365 * DAY);
       else if (status === 'needs_attention' && random() < 0.5) expiresAt = now + Math.floor(random() * 7 * DAY);
+      if (status === 'expiring') expiresAt = now + 60_000 + Math.floor(random() * 7 * DAY - 120_000);
       // ~15% never used; the rest spread over the last 90 days (and never before creation).
       const lastUsedAt = random() < 0.15 ? null : Math.max(createdAt, now - Math.floor(random() * 90 * DAY));
 
@@ -193,6 +203,7 @@ export async function seedCredentials(db: PrismaClient, options: SeedOptions): P
       cols.type.push(type);
       cols.status.push(status);
       cols.reason.push(reason);
+      cols.cause.push(cause);
       cols.statusChangedAt.push(iso(status === 'active' ? createdAt : now - Math.floor(random() * 30 * DAY))!);
       cols.expiresAt.push(iso(expiresAt));
       cols.lastUsedAt.push(iso(lastUsedAt));
@@ -203,15 +214,15 @@ export async function seedCredentials(db: PrismaClient, options: SeedOptions): P
     }
     // One multi-row INSERT per batch from parallel arrays (unnest): a handful of round trips for 100k rows.
     inserted += await db.$executeRaw`
-      INSERT INTO "Credential" ("id", "organizationId", "name", "service", "type", "status", "statusReason",
+      INSERT INTO "Credential" ("id", "organizationId", "name", "service", "type", "status", "statusReason", "statusCause",
         "statusChangedAt", "expiresAt", "lastUsedAt", "createdAt", "updatedAt", "createdById", "oauthProvider", "username")
       SELECT t.id, ${organization.id}::uuid, t.name, t.service, t.type::"CredentialType", t.status::"CredentialStatus",
-        t.reason, t.sca, t.exp, t.lu, t.ca, t.ca, t.cb, t.op, t.un
+        t.reason, t.cause, t.sca, t.exp, t.lu, t.ca, t.ca, t.cb, t.op, t.un
       FROM unnest(${cols.id}::uuid[], ${cols.name}::text[], ${cols.service}::text[], ${cols.type}::text[],
-        ${cols.status}::text[], ${cols.reason}::text[], ${cols.statusChangedAt}::timestamp(3)[],
+        ${cols.status}::text[], ${cols.reason}::text[], ${cols.cause}::text[], ${cols.statusChangedAt}::timestamp(3)[],
         ${cols.expiresAt}::timestamp(3)[], ${cols.lastUsedAt}::timestamp(3)[], ${cols.createdAt}::timestamp(3)[],
         ${cols.createdById}::uuid[], ${cols.oauthProvider}::text[], ${cols.username}::text[])
-        AS t(id, name, service, type, status, reason, sca, exp, lu, ca, cb, op, un)`;
+        AS t(id, name, service, type, status, reason, cause, sca, exp, lu, ca, cb, op, un)`;
   }
   // Fresh statistics (and a visibility map for index-only scans) right away, as autovacuum would later.
   await db.$executeRawUnsafe('VACUUM (ANALYZE) "Credential"');
