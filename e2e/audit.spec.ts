@@ -33,6 +33,7 @@ test('the audit page lists credential events, filters them and exports CSV', asy
     await page.getByLabel('Name', { exact: true }).fill('old_login');
     await page.getByLabel('Username').fill('robot');
     await page.getByLabel('Password', { exact: true }).fill('a-long-password');
+    await page.getByLabel('Base URL').fill('https://legacy.example.com');
     await page.getByRole('button', { name: 'Add credential' }).click();
     await expect(page.getByRole('heading', { name: 'old_login' })).toBeVisible();
     await page.getByRole('button', { name: 'Delete' }).click();

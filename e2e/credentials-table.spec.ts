@@ -287,7 +287,8 @@ test.describe('detail view', () => {
     await insertAgent(org.id, 'billing_agent', ['stripe_*']);
     await page.goto(`/orgs/${org.slug}/credentials/${ids.github_deploy_bot}`);
     await expect(page.getByRole('heading', { level: 1, name: 'github_deploy_bot' })).toBeVisible();
-    const details = page.locator('dl');
+    // The first list is Details; the Connection card has its own.
+    const details = page.locator('dl').first();
     for (const label of ['Type', 'Service', 'Description', 'Account', 'Last refreshed', 'Scopes', 'Created by', 'Created', 'Last used', 'Expires']) {
       await expect(details.locator('dt', { hasText: new RegExp(`^${label}$`) })).toBeVisible();
     }
@@ -345,8 +346,8 @@ test.describe('detail view', () => {
     const base = `/orgs/${org.slug}/credentials/${ids.openai_research}`;
     await page.goto(base);
     await expect(page.getByTestId('status-reason')).toHaveText('The service rejected the key (401) on last use');
-    await expect(page.locator('dl')).toContainText('OpenAI');
-    await expect(page.locator('dl')).toContainText('No expiry');
+    await expect(page.locator('dl').first()).toContainText('OpenAI');
+    await expect(page.locator('dl').first()).toContainText('No expiry');
     await expect(page.getByRole('link', { name: 'Reveal' })).toHaveAttribute('href', `${base}/reveal`);
     await expect(page.getByRole('link', { name: 'Replace value' })).toHaveAttribute('href', `${base}/replace`);
     await page.getByRole('button', { name: 'Delete' }).click();
@@ -368,9 +369,10 @@ test.describe('detail view', () => {
   test('password: the username, never the password', async ({ page, loginAs }) => {
     const { org, ids } = await seeded(loginAs);
     await page.goto(`/orgs/${org.slug}/credentials/${ids.smtp_relay}`);
+    // The username is a connection field now, next to host and port where the row has them.
     await expect(page.locator('dl dt', { hasText: 'Username' })).toBeVisible();
-    await expect(page.locator('dl')).toContainText('mailer@acme.example');
-    await expect(page.locator('dl')).toContainText('Never');
+    await expect(page.getByRole('region', { name: 'Connection' })).toContainText('mailer@acme.example');
+    await expect(page.locator('dl').first()).toContainText('Never');
     await expectNoSeriousA11yViolations(page);
     await screenshot(page, 'credential-detail-password');
   });

@@ -113,7 +113,7 @@ test('Connect from the add page, then Reconnect, Disconnect and Delete through t
     detail = new URL(page.url()).pathname;
     await expect(page.getByRole('heading', { level: 1, name: 'local_bot' })).toBeVisible();
     await expect(page.locator('header [data-status]')).toHaveAttribute('data-status', 'active');
-    await expect(page.locator('dl')).toContainText('ada@provider.test');
+    await expect(page.locator('dl').first()).toContainText('ada@provider.test');
     await expect(page.getByRole('list', { name: 'Scopes' }).getByRole('listitem')).toHaveText(['read', 'write']);
     await expect(page.getByRole('list', { name: 'Activity, newest first' })).toContainText('Connected as ada@provider.test');
     const agents = page.getByRole('list', { name: 'Agents with access' });
@@ -128,7 +128,7 @@ test('Connect from the add page, then Reconnect, Disconnect and Delete through t
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL((url) => url.pathname === detail);
     await expect(page.getByText('Reconnected with a different account')).toBeVisible();
-    await expect(page.locator('dl')).toContainText('grace@provider.test');
+    await expect(page.locator('dl').first()).toContainText('grace@provider.test');
     await expect(page.getByRole('list', { name: 'Activity, newest first' })).toContainText('Reconnected as grace@provider.test');
     await expectNoSeriousA11yViolations(page);
     await screenshot(page, 'credential-detail-oauth-connected');

@@ -291,7 +291,7 @@ export default function CredentialDetailPage() {
       {/* Below the header, full width: a long reason wraps here instead of running under the buttons. */}
       <StatusCallout status={status.value} reason={status.reason} expiresAt={c.expiresAt} now={now} advice={STATUS_ADVICE[status.value]} />
 
-      <div className="grid items-start gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 items-start gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <Card className="p-5">
             <h2 className="text-sm font-semibold text-slate-900">Details</h2>

@@ -79,7 +79,7 @@ export function InjectionFields({ meta }: { meta: FieldMetadata<unknown> }) {
     return <Input key={key} {...inputProps} {...describe(field.id, field.errors, true)} autoComplete="off" spellCheck={false} className="font-mono" {...props} />;
   };
   return (
-    <fieldset className="group space-y-3">
+    <fieldset className="group min-w-0 space-y-3">
       <legend className="text-sm font-medium text-slate-800">Where the key goes</legend>
       <div className="grid gap-2 sm:grid-cols-2">
         {choice('header', 'Header', 'Authorization: Bearer …, X-API-Key: …')}
@@ -115,7 +115,7 @@ export function AdvancedFields({ timeout }: { timeout: FieldMetadata<number | un
       </summary>
       <div className="border-t border-slate-200 px-3 py-3">
         <Label htmlFor={timeout.id}>
-          Upstream timeout <span className="ml-1 font-normal text-slate-500">(optional)</span>
+          Upstream timeout<span className="ml-1 font-normal text-slate-500">(optional)</span>
         </Label>
         <div className="mt-1.5 flex max-w-[13rem] items-center gap-2">
           <Input

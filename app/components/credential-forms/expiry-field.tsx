@@ -42,15 +42,16 @@ export function ExpiryField({
   const errorId = `${date.id}-error`;
   const describedBy = errors.length ? `${hintId} ${errorId}` : hintId;
   return (
-    <fieldset>
+    <fieldset className="min-w-0">
       <legend className="text-sm font-medium text-slate-800">
-        Expires <span className="ml-1 font-normal text-slate-500">(optional)</span>
+        Expires<span className="ml-1 font-normal text-slate-500">(optional)</span>
       </legend>
       <input type="hidden" name="timeZone" value={readIn} />
-      <div className="mt-1.5 flex flex-wrap items-end gap-3">
-        <div className="w-full max-w-[13rem]">
-          <Label htmlFor={date.id} className="sr-only">
-            Expiry date
+      <div className="mt-1.5 grid grid-cols-[minmax(0,1fr)_8.5rem] gap-3 sm:grid-cols-[13rem_8.5rem]">
+        <div>
+          <Label htmlFor={date.id} className="text-xs font-normal text-slate-500">
+            <span className="sr-only">Expiry </span>
+            Date
           </Label>
           <Input
             id={date.id}
@@ -59,6 +60,7 @@ export function ExpiryField({
             value={values.date}
             min={min}
             onChange={(e) => setValues({ ...values, date: e.target.value, typed: true })}
+            className="mt-1"
             aria-invalid={date.errors?.length ? true : undefined}
             aria-describedby={describedBy}
           />

@@ -477,7 +477,7 @@ describe('replacing a value names the version it replaces (finding 10)', () => {
       settle(() => replaceAction(args(postRequest(path, { 'fields.key': `ghp_${'e'.repeat(30)}`, ...form }, owner.cookie), params)));
     const stored = async () => (await readCredentialSecret(org.id, id, 'key')).toString('utf8');
 
-    for (const version of [{ version: 'abc' }, { version: '' }, { version: '-1' }, { version: '0' }, { version: '1.5' }, {}]) {
+    for (const version of [{ version: 'abc' }, { version: '' }, { version: '-1' }, { version: '0' }, { version: '1.5' }, {}] as Record<string, string>[]) {
       const result = await json(await replace(version));
       expect(result.status, JSON.stringify(version)).toBe(400);
       expect(result.text).toContain('reload the page and try again');
