@@ -494,6 +494,18 @@ describe('replace, edit, delete', () => {
     expect(await orgState(orgA.id)).toBe(before);
   });
 
+  it('a replacement that names no version, or not a positive whole one, is refused and changes nothing', async () => {
+    const { credential, key } = await newApiKey(orgA);
+    for (const expectedVersion of [undefined, null, 'abc', '', -1, 0, 1.5, '1', Number.NaN]) {
+      const error = await caught(replaceCredentialSecret(orgA.actors.admin, credential.id, { fields: { key: githubToken() }, expectedVersion }));
+      expect(error.code, String(expectedVersion)).toBe('validation');
+      expect(error.message).toMatch(/reload the page/);
+    }
+    const revealed = await revealCredentialSecret(orgA.actors.admin, credential.id, { reauthenticatedAt: justNow() });
+    expect(revealed).toEqual({ fields: { key } });
+    expect((await getCredential(orgA.actors.admin, credential.id)).version).toBe(1);
+  });
+
   it('a replacement based on a stale version is a conflict', async () => {
     const { credential } = await newApiKey(orgA);
     await replaceCredentialSecret(orgA.actors.admin, credential.id, { fields: { key: githubToken() }, expectedVersion: 1 });
