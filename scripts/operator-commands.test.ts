@@ -20,12 +20,12 @@ afterAll(() => {
 
 /** The environment of someone who configured nothing: no database, no Redis, no secrets, no test runner variables. */
 function unconfiguredEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
+  const env: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (/^(VITEST|NODE_ENV|DATABASE_URL|REDIS_|SESSION_SECRET|LATCHKEY_|PUBLIC_URL|TEST)/.test(key)) continue;
     env[key] = value;
   }
-  return { ...env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra };
+  return { ...env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra } as unknown as NodeJS.ProcessEnv;
 }
 
 /** `npm run <script> -- args`, as an operator types it (tsx on the script file, like package.json). */

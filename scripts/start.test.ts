@@ -1,4 +1,4 @@
-// `npm run dev` from an empty DATA_DIR: embedded PostgreSQL, migrations, web + worker, then a clean stop on SIGTERM and on Ctrl-C.
+// `npm run dev` from an empty DATA_DIR: embedded PostgreSQL, migrations, web + worker on 127.0.0.1, then a clean stop on SIGTERM and on Ctrl-C.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,6 +50,12 @@ describe('npm start / npm run dev', () => {
       const { child, output, exited } = await startLatchkey(port);
       expect(output, output).toContain('Latchkey is running');
       expect(output).toContain(`http://localhost:${port}`);
+      // Nothing configured: this machine only, and the box says the address that was really bound.
+      expect(output).toContain(`Listening   http://127.0.0.1:${port} — this machine only`);
+      const lanAddress = Object.values(os.networkInterfaces())
+        .flat()
+        .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+      if (lanAddress) await expect(fetch(`http://${lanAddress}:${port}/healthz`)).rejects.toThrow();
       expect(output).toMatch(/Database +embedded PostgreSQL 1\d[\d.]* at 127\.0\.0\.1:\d+/);
       expect(output).toContain('Queue       PostgreSQL (BullMQ postgres backend, schema bullmq)');
       expect(fs.existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);

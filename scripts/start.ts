@@ -5,7 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ConfigError, parseEnv, type Env } from '~/config/env.server';
+import { logFormat } from '~/logger.server';
 import { queueBackendLabel } from '~/queue/queue.server';
+import type { BoundAddress, ListeningMessage } from '../server';
 import type { EmbeddedDbMessage } from './embedded-db';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -93,6 +95,31 @@ async function waitForHealth(url: string, child: ChildProcess, timeoutMs: number
   throw new Error(`the web server did not answer ${url} within ${timeoutMs / 1000} s`);
 }
 
+/** Resolves with the address the web server bound, from the message it sends once it listens. */
+function waitForListening(child: ChildProcess, timeoutMs: number): Promise<BoundAddress> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the web server did not start listening within ${timeoutMs / 1000} s`)), timeoutMs);
+    const onMessage = (message: ListeningMessage) => {
+      if (message?.type !== 'listening') return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(message.address);
+    };
+    child.on('message', onMessage);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error('the web server exited while starting'));
+    });
+  });
+}
+
+/** A URL this machine can open for the bound address (a wildcard address is reached through loopback). */
+function localUrl(bound: BoundAddress): string {
+  if (bound.host === '0.0.0.0') return `http://127.0.0.1:${bound.port}`;
+  if (bound.host === '::') return `http://[::1]:${bound.port}`;
+  return bound.url;
+}
+
 function elapsed(since: number): string {
   return `${((performance.now() - since) / 1000).toFixed(1)} s`;
 }
@@ -159,6 +186,10 @@ async function main() {
     DATABASE_URL: databaseUrl,
     DATA_DIR: dataDir,
     PORT: String(env.PORT),
+    // Decided here, where NODE_ENV is still the operator's: 127.0.0.1 on a laptop unless HOST says otherwise.
+    HOST: env.HOST,
+    // Readable lines when a person watches this terminal; JSON when the output goes to a file or a collector.
+    LOG_FORMAT: logFormat(process.env),
     SESSION_SECRET: env.SESSION_SECRET,
     LATCHKEY_MASTER_KEYS: env.LATCHKEY_MASTER_KEYS,
   };
@@ -166,7 +197,8 @@ async function main() {
     spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: root,
       env: { ...childEnv, LATCHKEY_PROCESS: name },
-      stdio: 'inherit',
+      // The IPC channel carries the web server's "listening" message with the address it really bound.
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     });
 
   const web = tsx('server.ts', 'web', dev ? ['--dev'] : []);
@@ -183,8 +215,10 @@ async function main() {
     });
   }
 
+  let bound: BoundAddress;
   try {
-    await waitForHealth(`http://127.0.0.1:${env.PORT}/healthz`, web, 60_000);
+    bound = await waitForListening(web, 60_000);
+    await waitForHealth(`${localUrl(bound)}/healthz`, web, 60_000);
   } catch (error) {
     if (state.stopping) return;
     process.stderr.write(`Latchkey could not start: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -199,6 +233,7 @@ async function main() {
       `Latchkey is running${dev ? ' (development, Vite HMR)' : ''} — ready in ${seconds} s`,
       '',
       `Open        ${publicUrl}`,
+      `Listening   ${bound.url} — ${bound.reachableFromOtherMachines ? 'reachable from other machines' : 'this machine only (HOST=0.0.0.0 opens it to the network)'}`,
       `Database    ${databaseLabel}`,
       `Queue       ${queueBackendLabel()}`,
       `Data        ${dataDir}`,
