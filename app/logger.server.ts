@@ -68,7 +68,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     sync: true,
     translateTime: 'SYS:HH:MM:ss.l',
     // The message already says "GET /path 200"; the request and response objects would repeat it on four lines.
-    ignore: 'pid,hostname,service,req,res,responseTime',
+    ignore: 'pid,hostname,service,req,res,reqId,responseTime',
     messageFormat: '{service} {msg}',
     ...(options.destination ? { destination: options.destination as NodeJS.WritableStream } : {}),
   });
