@@ -16,6 +16,8 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: production dependencies, the build, and the TypeScript sources tsx runs ---
 FROM node:20-slim AS runtime
+# HOST=0.0.0.0: a container must listen on every interface (outside production the default is 127.0.0.1).
+# Logs are JSON (LOG_FORMAT defaults to json in production). server.ts loads every server module from build/.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \
