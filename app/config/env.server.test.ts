@@ -1,6 +1,8 @@
 // The configuration's defaults that decide who can reach a fresh install.
 import { describe, expect, it } from 'vitest';
-import { parseEnv } from './env.server';
+import { parseEnv as parse } from './env.server';
+
+const parseEnv = (env: Record<string, string>) => parse(env as unknown as NodeJS.ProcessEnv);
 
 const secrets = {
   SESSION_SECRET: 'a-session-secret-of-at-least-32-characters',
