@@ -4,6 +4,7 @@ import { recordAudit } from '~/audit/audit.server';
 import { oauthSpecFor } from '~/credentials/catalog';
 import type { CredentialActor } from '~/credentials/credentials.server';
 import { invalidateCredentialCounts } from '~/credentials/query.server';
+import { expiryInstant, FALLBACK_TIME_ZONE, isIanaTimeZone } from '~/credentials/expiry';
 import { credentialDescriptionSchema, credentialNameSchema } from '~/credentials/schemas';
 import { prisma } from '~/db.server';
 import { urlRefusal } from '~/egress/egress.server';
@@ -99,10 +100,19 @@ async function pastedAccount(provider: OAuthProviderId, client: ResolvedClient |
   return profile ? definition.account(profile, {}) : null;
 }
 
+/** A datetime-local value ("2026-12-03T17:30") is read in the time zone the browser sent, not the server's. */
+function withLocalExpiry(input: Record<string, unknown>): Record<string, unknown> {
+  const local = typeof input.expiresAt === 'string' ? /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})$/.exec(input.expiresAt) : null;
+  if (!local) return input;
+  const zone = typeof input.timeZone === 'string' && isIanaTimeZone(input.timeZone) ? input.timeZone : FALLBACK_TIME_ZONE;
+  const instant = expiryInstant(local[1]!, local[2]!, zone);
+  return { ...input, expiresAt: instant ? instant.toISOString() : 'not a date' };
+}
+
 /** Creates an OAuth credential from pasted tokens. Throws OAuthError with field errors or the provider's words. */
 export async function createPastedOAuthCredential(actor: CredentialActor, input: Record<string, unknown>): Promise<{ id: string; refreshed: boolean }> {
   if (!allows(actor.role, 'credential.create')) throw new OAuthError('forbidden', deniedMessage(actor.role, 'credential.create'));
-  const parsed = pastedTokensSchema.safeParse(input);
+  const parsed = pastedTokensSchema.safeParse(withLocalExpiry(input));
   if (!parsed.success) throw new OAuthError('validation', 'Check the highlighted fields', fieldErrors(parsed.error));
   const data = parsed.data;
   const spec = oauthSpecFor(data.service);

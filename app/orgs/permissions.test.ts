@@ -17,7 +17,7 @@ import { action as editAction } from '~/routes/orgs.$orgSlug.credentials.$id_.ed
 import { action as replaceAction } from '~/routes/orgs.$orgSlug.credentials.$id_.replace';
 import { loader as credentialsLoader } from '~/routes/orgs.$orgSlug.credentials._index';
 import { action as newAction } from '~/routes/orgs.$orgSlug.credentials.new';
-import { action as newOAuthAction } from '~/routes/orgs.$orgSlug.credentials.new_.oauth';
+import { action as newOAuthAction } from '~/routes/orgs.$orgSlug.credentials.new';
 import { action as membersAction } from '~/routes/orgs.$orgSlug.members';
 import { action as settingsAction } from '~/routes/orgs.$orgSlug.settings';
 import { action as networkAction } from '~/routes/orgs.$orgSlug.settings.network';
@@ -122,7 +122,7 @@ async function oauthBy(creator: Role): Promise<string> {
   const person = people[creator];
   const name = `oauth_${crypto.randomBytes(4).toString('hex')}`;
   const start = (await settle(() =>
-    newOAuthAction(args(postRequest(`/orgs/${slug}/credentials/new/oauth`, { intent: 'connect', service: 'custom', name }, person.cookie), { orgSlug: slug })),
+    newOAuthAction(args(postRequest(`/orgs/${slug}/credentials/new?type=oauth&service=custom`, { intent: 'connect', service: 'custom', name }, person.cookie), { orgSlug: slug })),
   )) as Response;
   expect(start.status).toBe(302);
   const authorize = await fetch(start.headers.get('location')!, { redirect: 'manual' });

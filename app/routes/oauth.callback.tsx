@@ -39,9 +39,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   } catch (error) {
     if (!(error instanceof CallbackError)) throw error;
     if (error.organizationSlug) {
+      const back = new URLSearchParams({ type: 'oauth', ...(error.service ? { service: error.service } : {}) });
       const to = error.credentialId
         ? `/orgs/${error.organizationSlug}/credentials/${error.credentialId}`
-        : `/orgs/${error.organizationSlug}/credentials/new/oauth`;
+        : `/orgs/${error.organizationSlug}/credentials/new?${back.toString()}`;
       return redirectWithToast(to, { type: 'error', title: 'Not connected', description: error.message });
     }
     return { message: error.message };

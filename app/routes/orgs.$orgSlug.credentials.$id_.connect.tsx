@@ -1,4 +1,4 @@
-// Reconnect (POST only): starts the provider's sign-in for an existing OAuth credential; the callback stores the new tokens.
+// Reconnect (POST only): starts the provider's sign-in for an existing OAuth credential, with the app it used or the one picked; the callback stores the new tokens.
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { credentialActor } from '~/credentials/actor.server';
 import { OAuthError } from '~/oauth/errors';
@@ -14,10 +14,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const ctx = await requireMembership(request, params.orgSlug, 'credential.connect');
-  // It reads no field, but a body that is not a form (JSON, broken multipart, a NUL) is refused before anything changes.
-  await readFormData(request);
+  // The app to sign in with, when the person picked one (else the one the tokens came from).
+  const form = await readFormData(request);
+  const appId = form.get('appId');
   try {
-    const { authorizationUrl } = await startReconnect(credentialActor(ctx, request, context), ctx.session.id, params.id ?? '');
+    const { authorizationUrl } = await startReconnect(credentialActor(ctx, request, context), ctx.session.id, params.id ?? '', {
+      appId: typeof appId === 'string' ? appId : undefined,
+    });
     return redirect(authorizationUrl);
   } catch (error) {
     if (error instanceof OAuthError && error.code === 'not_found') throw notFound();

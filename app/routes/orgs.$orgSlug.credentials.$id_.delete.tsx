@@ -6,15 +6,15 @@ import { ArrowLeft, Trash2 } from 'lucide-react';
 import { agentsDependingOn } from '~/agents/agents.server';
 import { httpErrorFor, requireOwnCredential } from '~/components/credential-forms/route-helpers.server';
 import { DeleteConfirmForm, DeleteConsequences } from '~/components/credentials/delete-dialog';
+import { SharedGrantChoice } from '~/components/oauth/revocation-notice';
 import { Button } from '~/components/ui/button';
 import { Card } from '~/components/ui/card';
 import { ErrorList } from '~/components/ui/field';
 import { credentialActor } from '~/credentials/actor.server';
 import { deleteCredential } from '~/credentials/credentials.server';
 import { CredentialError } from '~/credentials/errors';
-import { revokeBeforeDelete, type RevocationOutcome } from '~/oauth/disconnect.server';
+import { revocationPlanFor, revokeBeforeDelete, type RevocationOutcome } from '~/oauth/disconnect.server';
 import { OAuthError } from '~/oauth/errors';
-import { getProvider, isOAuthProviderId } from '~/oauth/providers.server';
 import { assertMemberCan, requireMembership } from '~/orgs/membership.server';
 import { forbidden, notFound, readFormData } from '~/utils/http.server';
 import { redirectWithToast } from '~/utils/toast.server';
@@ -26,10 +26,6 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 /** The hidden field the confirmation page sends, so a mismatch re-renders the page instead of going to the detail. */
 const FROM_PAGE = 'confirm-page';
 
-function revocationTarget(provider: string | null): string {
-  return provider && provider !== 'custom' && isOAuthProviderId(provider) ? getProvider(provider).label : 'the provider';
-}
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const ctx = await requireMembership(request, params.orgSlug, 'credential.delete');
   const credential = await requireOwnCredential(ctx, request, params.id);
@@ -38,8 +34,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     slug: ctx.organization.slug,
     credential: { id: credential.id, name: credential.name },
-    // A disconnected credential holds no tokens: nothing to revoke before the delete.
-    revokesAt: credential.type === 'oauth' && credential.status !== 'disconnected' ? revocationTarget(credential.oauthProvider) : null,
+    // What happens at the provider, and who shares the grant (null: not OAuth, or disconnected with nothing to revoke).
+    revocation: await revocationPlanFor(ctx.organization.id, credential.id),
     agents: agents.map(({ id, name }) => ({ id, name })),
   };
 }
@@ -66,7 +62,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
   let revocation: RevocationOutcome;
   try {
-    revocation = await revokeBeforeDelete(actor, credential.id);
+    // "no": the person chose to keep a grant other credentials share (the dialog's choice).
+    revocation = await revokeBeforeDelete(actor, credential.id, { revoke: formData.get('revoke') !== 'no' });
   } catch (error) {
     if (error instanceof OAuthError && error.code === 'not_found') throw notFound();
     if (error instanceof OAuthError && error.code === 'forbidden') throw forbidden(error.message);
@@ -80,7 +77,9 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       base,
       revocation.revoked
         ? { type: 'success', title: `Deleted ${deleted.name}`, description: 'Its tokens were revoked at the provider first.' }
-        : { type: 'info', title: `Deleted ${deleted.name}`, description: `The tokens were deleted here, but ${revocation.problem}.` },
+        : revocation.skipped
+          ? { type: 'success', title: `Deleted ${deleted.name}`, description: 'Its tokens were deleted here without revoking them, so the credentials sharing its grant keep working.' }
+          : { type: 'info', title: `Deleted ${deleted.name}`, description: `The tokens were deleted here, but ${revocation.problem}.` },
     );
   } catch (error) {
     if (error instanceof CredentialError && error.code === 'validation') {
@@ -92,7 +91,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
 /** The confirmation without JavaScript: the same words and typed-name check as the dialog on the detail page. */
 export default function DeleteCredentialPage() {
-  const { slug, credential, revokesAt, agents } = useLoaderData<typeof loader>();
+  const { slug, credential, revocation, agents } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const detail = `/orgs/${slug}/credentials/${credential.id}`;
   return (
@@ -114,7 +113,7 @@ export default function DeleteCredentialPage() {
               Delete <span className="break-all">“{credential.name}”</span>?
             </h1>
             <div className="mt-2">
-              <DeleteConsequences agents={agents} revokesAt={revokesAt} />
+              <DeleteConsequences agents={agents} revocation={revocation} />
             </div>
           </div>
         </div>
@@ -133,7 +132,9 @@ export default function DeleteCredentialPage() {
                 <Link to={detail}>Cancel</Link>
               </Button>
             }
-          />
+          >
+            <SharedGrantChoice plan={revocation} revoke={false} />
+          </DeleteConfirmForm>
         </div>
       </Card>
     </div>

@@ -1,4 +1,4 @@
-// Disconnect (POST only): revokes at the provider, deletes the tokens, keeps the credential for a later Reconnect.
+// Disconnect (POST only): revokes at the provider (unless the person keeps a shared grant), deletes the tokens, keeps the credential for a later Reconnect.
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node';
 import { credentialActor } from '~/credentials/actor.server';
 import { disconnectCredential } from '~/oauth/disconnect.server';
@@ -14,16 +14,18 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const ctx = await requireMembership(request, params.orgSlug, 'credential.disconnect');
-  // It reads no field, but a body that is not a form (JSON, broken multipart, a NUL) is refused before anything changes.
-  await readFormData(request);
+  // revoke=no: the person chose to keep a grant other credentials share (the dialog's choice).
+  const form = await readFormData(request);
   const to = `/orgs/${ctx.organization.slug}/credentials/${encodeURIComponent(params.id ?? '')}`;
   try {
-    const outcome = await disconnectCredential(credentialActor(ctx, request, context), params.id ?? '');
+    const outcome = await disconnectCredential(credentialActor(ctx, request, context), params.id ?? '', { revoke: form.get('revoke') !== 'no' });
     return redirectWithToast(
       to,
       outcome.revoked
         ? { type: 'success', title: 'Disconnected', description: 'The tokens were revoked at the provider and deleted.' }
-        : { type: 'info', title: 'Disconnected here', description: `The tokens were deleted. ${outcome.problem}.` },
+        : outcome.skipped
+          ? { type: 'success', title: 'Disconnected here', description: 'The tokens were deleted here without revoking them, so the credentials sharing the grant keep working.' }
+          : { type: 'info', title: 'Disconnected here', description: `The tokens were deleted. ${outcome.problem}.` },
     );
   } catch (error) {
     if (error instanceof OAuthError && error.code === 'not_found') throw notFound();

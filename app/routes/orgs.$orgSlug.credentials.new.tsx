@@ -4,7 +4,7 @@ import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4';
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { format } from 'date-fns';
-import { ArrowLeft, ClipboardPaste, ExternalLink, Link2 } from 'lucide-react';
+import { ArrowLeft, ExternalLink } from 'lucide-react';
 import { useMemo, useRef } from 'react';
 import { z } from 'zod';
 import { AdvancedFields, BaseUrlField, InjectionFields } from '~/components/credential-forms/connection-fields';
@@ -14,7 +14,7 @@ import { ServicePicker, TYPE_CHOICES, TypePicker } from '~/components/credential
 import { httpErrorFor, replyWithErrors } from '~/components/credential-forms/route-helpers.server';
 import { ServiceLogo } from '~/components/ServiceLogo';
 import { Button } from '~/components/ui/button';
-import { Badge, Card, PageHeader } from '~/components/ui/card';
+import { Card, PageHeader } from '~/components/ui/card';
 import { FormError, Input } from '~/components/ui/field';
 import { getEnv } from '~/config/env.server';
 import { credentialActor } from '~/credentials/actor.server';
@@ -24,8 +24,8 @@ import { CredentialError, formatByteLimit } from '~/credentials/errors';
 import { parseCredentialUpload, type InspectedCredentialFile } from '~/credentials/files.server';
 import { connectionSpecFor, DEFAULT_CUSTOM_INJECTION } from '~/credentials/connection';
 import { connectionFromForm, createCredentialSchema, expiryFromForm, MANUAL_CREDENTIAL_TYPES, type ManualCredentialType } from '~/credentials/schemas';
-import { connectableProviders } from '~/oauth/apps.server';
-import { getProvider } from '~/oauth/providers.server';
+import { oauthStepAction, oauthStepData, type OAuthStepResult } from '~/components/oauth/add-step.server';
+import { OAuthAddStep } from '~/components/oauth/oauth-add-step';
 import { requireMembership } from '~/orgs/membership.server';
 import { notFound, readFormData } from '~/utils/http.server';
 import { redirectWithToast } from '~/utils/toast.server';
@@ -52,7 +52,7 @@ function stepFromUrl(url: URL): Step {
   if (!service) return { step: 'service', type: credentialType };
   const definition = getService(service);
   if (!definition || !definition.credentialTypes.includes(credentialType)) throw notFound();
-  // OAuth has no form here: step 2 offers the provider's sign-in or pasting tokens (credentials/new/oauth).
+  // OAuth's step 2 is its own card: Connect with an app, or paste tokens (app/components/oauth/oauth-add-step.tsx).
   if (!isManual(credentialType)) return { step: 'oauth', type: 'oauth', service };
   return { step: 'form', type: credentialType, service };
 }
@@ -71,29 +71,15 @@ function secretInputNames(service: string, type: ManualCredentialType): string[]
     .map((f) => `fields.${f.name}`);
 }
 
-/** What the OAuth step shows for a service: its provider's name, default scopes and whether an OAuth app is set up. */
-async function oauthChoice(organizationId: string, serviceId: string) {
-  const spec = getService(serviceId)?.auth.oauth;
-  if (!spec) throw notFound();
-  const provider = getProvider(spec.oauthProvider);
-  const ready = await connectableProviders(organizationId);
-  return {
-    provider: spec.oauthProvider,
-    // "Custom" is not a provider anyone signs in at; its button just says OAuth.
-    providerLabel: spec.oauthProvider === 'custom' ? null : provider.label,
-    scopes: [...spec.scopes],
-    ready: ready.has(spec.oauthProvider),
-  };
-}
-
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { organization } = await requireMembership(request, params.orgSlug, 'credential.create');
+  const ctx = await requireMembership(request, params.orgSlug, 'credential.create');
+  const { organization } = ctx;
   const url = new URL(request.url);
   const step = stepFromUrl(url);
   return {
     slug: organization.slug,
     step,
-    oauth: step.step === 'oauth' ? await oauthChoice(organization.id, step.service) : null,
+    oauth: step.step === 'oauth' ? await oauthStepData(ctx, step.service, url) : null,
     query: url.searchParams.get('q') ?? '',
     suggestedName: step.step === 'form' ? suggestName(step.service, step.type) : '',
     uploadMaxBytes: getEnv().UPLOAD_MAX_BYTES,
@@ -105,6 +91,8 @@ type ActionData = { result: SubmissionResult<string[]> };
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const ctx = await requireMembership(request, params.orgSlug, 'credential.create');
   const step = stepFromUrl(new URL(request.url));
+  // OAuth's step posts Connect or pasted tokens here too (app/components/oauth/add-step.server.ts).
+  if (step.step === 'oauth') return oauthStepAction(ctx, request, context, step.service);
   if (step.step !== 'form') throw notFound();
   const { service, type } = step;
   const hideFields = secretInputNames(service, type);
@@ -199,90 +187,13 @@ export default function NewCredentialPage() {
   );
 }
 
-/** Step 2 for OAuth: sign in at the provider (the usual way) or paste tokens obtained elsewhere. */
+/** Step 2 for OAuth: Connect with one of the organization's apps, or paste tokens (app/components/oauth). */
 function OAuthChoice() {
-  const { slug, step, oauth } = useLoaderData<typeof loader>();
-  if (step.step !== 'oauth' || !oauth) throw new Error('OAuthChoice needs a service');
-  const definition = getService(step.service)!;
-  const oauthPage = `/orgs/${slug}/credentials/new/oauth?service=${encodeURIComponent(step.service)}`;
-  const connectLabel = oauth.providerLabel ? `Connect with ${oauth.providerLabel}` : 'Connect with OAuth';
-  return (
-    <Card className="mx-auto max-w-2xl">
-      <div className="flex items-center gap-3 border-b border-slate-200 px-5 py-4">
-        <span className="flex size-10 shrink-0 items-center justify-center rounded-lg border border-slate-100 bg-slate-50">
-          <ServiceLogo service={step.service} name={definition.displayName} size={22} />
-        </span>
-        <div className="min-w-0 flex-1">
-          <h2 className="text-base font-semibold text-slate-900">{definition.displayName} · OAuth</h2>
-          <p className="text-sm text-slate-500">
-            <Link to={`/orgs/${slug}/credentials/new?type=oauth`} className="font-medium text-indigo-600 hover:text-indigo-500">
-              Change service
-            </Link>
-          </p>
-        </div>
-      </div>
-      <div className="space-y-5 px-5 py-5">
-        {oauth.ready ? null : (
-          <p className="rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800" data-testid="oauth-app-missing">
-            No OAuth app is set up for {oauth.providerLabel ?? 'a custom provider'} yet.{' '}
-            <Link className="font-medium underline underline-offset-2" to={`/orgs/${slug}/settings/oauth`}>
-              Register one in Settings
-            </Link>{' '}
-            before connecting, or paste tokens you already have.
-          </p>
-        )}
-        <ul className="grid gap-3 sm:grid-cols-2" aria-label="How to add it">
-          <li className="flex flex-col rounded-lg border border-indigo-200 bg-indigo-50/40 p-4">
-            <div className="flex items-start justify-between gap-2">
-              <span className="flex size-9 items-center justify-center rounded-lg bg-indigo-600 text-white">
-                <Link2 className="size-4.5" aria-hidden />
-              </span>
-              <Badge tone="indigo">Recommended</Badge>
-            </div>
-            <h3 className="mt-3 text-sm font-semibold text-slate-900">Sign in at {oauth.providerLabel ?? 'your provider'}</h3>
-            <p className="mt-1 flex-1 text-sm text-slate-600">
-              Approve access at {oauth.providerLabel ?? 'your provider'}. Latchkey seals the tokens and refreshes them before they
-              expire.
-            </p>
-            <Button asChild className="mt-4 self-start">
-              <Link to={oauthPage}>
-                <Link2 className="size-4" aria-hidden />
-                {connectLabel}
-              </Link>
-            </Button>
-          </li>
-          <li className="flex flex-col rounded-lg border border-slate-200 p-4">
-            <span className="flex size-9 items-center justify-center rounded-lg bg-slate-100 text-slate-600">
-              <ClipboardPaste className="size-4.5" aria-hidden />
-            </span>
-            <h3 className="mt-3 text-sm font-semibold text-slate-900">Paste tokens</h3>
-            <p className="mt-1 flex-1 text-sm text-slate-600">
-              For logins that cannot run in a browser here. A refresh token is checked at once; nothing is stored if the provider
-              refuses it.
-            </p>
-            <Button asChild variant="secondary" className="mt-4 self-start">
-              <Link to={`${oauthPage}&tab=paste`}>
-                <ClipboardPaste className="size-4" aria-hidden />
-                Paste tokens
-              </Link>
-            </Button>
-          </li>
-        </ul>
-        {oauth.scopes.length > 0 ? (
-          <div className="border-t border-slate-200 pt-4">
-            <p className="text-xs font-medium text-slate-500">Default scopes (you can change them before connecting)</p>
-            <ul className="mt-2 flex flex-wrap gap-1.5" aria-label="Default scopes">
-              {oauth.scopes.map((scope) => (
-                <li key={scope} className="rounded-md bg-slate-100 px-2 py-0.5 font-mono text-xs text-slate-700 ring-1 ring-slate-200 ring-inset">
-                  {scope}
-                </li>
-              ))}
-            </ul>
-          </div>
-        ) : null}
-      </div>
-    </Card>
-  );
+  const { slug, oauth } = useLoaderData<typeof loader>();
+  const result = useActionData() as OAuthStepResult | undefined;
+  const navigation = useNavigation();
+  if (!oauth) throw new Error('OAuthChoice needs a service');
+  return <OAuthAddStep slug={slug} step={oauth} result={result ?? null} busy={navigation.state === 'submitting'} />;
 }
 
 function CredentialForm() {

@@ -1,9 +1,10 @@
-// The delete confirmation: a dialog that names the credential, says which agents lose access and asks for its name.
+// The delete confirmation: a dialog that names the credential, says which agents lose access, what happens at an OAuth provider (and to credentials sharing its grant) and asks for its name.
 // Without JavaScript the Delete button opens the delete route's own confirmation page instead (a GET form).
 import * as Dialog from '@radix-ui/react-dialog';
 import { Form, useNavigation } from '@remix-run/react';
 import { Trash2 } from 'lucide-react';
 import { useId, useState } from 'react';
+import { agentsLosingAccessWith, RevocationSummary, SharedGrantChoice, type RevocationPlanView } from '~/components/oauth/revocation-notice';
 import { Button } from '~/components/ui/button';
 import { ConfirmDialogContent } from '~/components/ui/confirm-dialog';
 import { AgentImpact, type DependentAgent } from './agent-impact';
@@ -13,20 +14,19 @@ export interface DeleteCredentialProps {
   /** The delete route: GET shows the confirmation page, POST deletes. */
   action: string;
   agents: readonly DependentAgent[];
-  /** For an OAuth credential: who revokes its tokens before the delete ("GitHub", "the provider"). */
-  revokesAt?: string | null;
+  /** For an OAuth credential holding tokens: what happens at its provider (revoked, or not and why), and who shares its grant. */
+  revocation?: RevocationPlanView | null;
 }
 
-/** What deleting does, in the dialog and on the no-JavaScript page alike. */
-export function DeleteConsequences({ agents, revokesAt }: Pick<DeleteCredentialProps, 'agents' | 'revokesAt'>) {
+/** What deleting does, in the dialog and on the no-JavaScript page alike; `revoke` is the shared-grant choice. */
+export function DeleteConsequences({ agents, revocation, revoke = false }: Pick<DeleteCredentialProps, 'agents' | 'revocation'> & { revoke?: boolean }) {
   return (
     <div className="space-y-3">
+      <RevocationSummary plan={revocation} verb="delete" />
       <p className="text-sm text-slate-600">
-        {revokesAt ? <>Its tokens are revoked at {revokesAt} first, then its </> : 'Its '}
-        encrypted value is destroyed and agents using it stop working at once. The audit log keeps its history. This cannot be
-        undone.
+        Its encrypted value is destroyed and agents using it stop working at once. The audit log keeps its history. This cannot be undone.
       </p>
-      <AgentImpact agents={agents} />
+      <AgentImpact agents={agentsLosingAccessWith(agents, revocation, revoke)} />
     </div>
   );
 }
@@ -39,6 +39,7 @@ export function DeleteConfirmForm({
   onTyped,
   cancel,
   hidden,
+  children,
 }: {
   name: string;
   action: string;
@@ -46,6 +47,8 @@ export function DeleteConfirmForm({
   onTyped?: (value: string) => void;
   cancel: React.ReactNode;
   hidden?: Record<string, string>;
+  /** More fields of the same form, above the typed name (the shared-grant choice). */
+  children?: React.ReactNode;
 }) {
   const navigation = useNavigation();
   const inputId = useId();
@@ -56,6 +59,7 @@ export function DeleteConfirmForm({
       {Object.entries(hidden ?? {}).map(([key, value]) => (
         <input key={key} type="hidden" name={key} value={value} />
       ))}
+      {children}
       <div>
         <label htmlFor={inputId} className="block text-sm font-medium text-slate-700">
           Type <span className="font-mono break-all text-slate-900">{name}</span> to confirm
@@ -85,16 +89,20 @@ export function DeleteConfirmForm({
   );
 }
 
-export function DeleteCredentialDialog({ name, action, agents, revokesAt }: DeleteCredentialProps) {
+export function DeleteCredentialDialog({ name, action, agents, revocation }: DeleteCredentialProps) {
   const [open, setOpen] = useState(false);
   const [typed, setTyped] = useState('');
+  const [revoke, setRevoke] = useState(false);
 
   return (
     <Dialog.Root
       open={open}
       onOpenChange={(next) => {
         setOpen(next);
-        if (!next) setTyped('');
+        if (!next) {
+          setTyped('');
+          setRevoke(false);
+        }
       }}
     >
       {/* A GET form: without JavaScript it opens the confirmation page; with it, the dialog. */}
@@ -119,7 +127,7 @@ export function DeleteCredentialDialog({ name, action, agents, revokesAt }: Dele
             Delete <span className="break-all">“{name}”</span>?
           </>
         }
-        description={<DeleteConsequences agents={agents} revokesAt={revokesAt} />}
+        description={<DeleteConsequences agents={agents} revocation={revocation} revoke={revoke} />}
       >
         <div className="mt-5">
           <DeleteConfirmForm
@@ -134,7 +142,9 @@ export function DeleteCredentialDialog({ name, action, agents, revokesAt }: Dele
                 </Button>
               </Dialog.Close>
             }
-          />
+          >
+            <SharedGrantChoice plan={revocation} revoke={revoke} onChange={setRevoke} />
+          </DeleteConfirmForm>
         </div>
       </ConfirmDialogContent>
     </Dialog.Root>

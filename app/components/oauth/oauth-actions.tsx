@@ -1,5 +1,6 @@
 // Connect / Reconnect / Disconnect buttons for an OAuth credential, as plain POST forms (they work without JavaScript).
-// With JavaScript, Disconnect first asks in a dialog that says which agents lose access.
+// With JavaScript, Reconnect asks which app when there are several, and Disconnect asks first: what happens at the
+// provider, which agents lose access, and whether to keep a grant other credentials share.
 import * as Dialog from '@radix-ui/react-dialog';
 import { Form, useNavigation, useParams } from '@remix-run/react';
 import { Link2, RefreshCw, Unplug } from 'lucide-react';
@@ -7,34 +8,92 @@ import { useState } from 'react';
 import { AgentImpact, type DependentAgent } from '~/components/credentials/agent-impact';
 import { Button } from '~/components/ui/button';
 import { ConfirmDialogContent } from '~/components/ui/confirm-dialog';
+import { AppPicker, type AppChoice } from './app-picker';
+import { agentsLosingAccessWith, RevocationSummary, SharedGrantChoice, type RevocationPlanView } from './revocation-notice';
 
 export interface OAuthActionsProps {
-  credential: { id: string; type: string; status: string; oauthAccount: string | null };
+  credential: { id: string; type: string; status: string };
   canManage: boolean;
   /** Agents whose allowlist names the credential: the Disconnect confirmation lists them. */
   agents?: readonly DependentAgent[];
+  /** What Disconnect does at the provider (null: nothing to revoke). */
+  plan?: RevocationPlanView | null;
+  /** The apps Reconnect can use, and the one the tokens came from. */
+  apps?: readonly AppChoice[];
+  currentAppId?: string | null;
 }
 
-export function OAuthActions({ credential, canManage, agents = [] }: OAuthActionsProps) {
+export function OAuthActions({ credential, canManage, agents = [], plan = null, apps = [], currentAppId = null }: OAuthActionsProps) {
   const { orgSlug } = useParams();
   const navigation = useNavigation();
   const [confirming, setConfirming] = useState(false);
+  const [choosing, setChoosing] = useState(false);
+  const [revoke, setRevoke] = useState(false);
   if (credential.type !== 'oauth' || !canManage || !orgSlug) return null;
   const base = `/orgs/${orgSlug}/credentials/${credential.id}`;
   const busy = navigation.state !== 'idle' && navigation.formAction?.startsWith(base);
   const disconnected = credential.status === 'disconnected';
-  const connectLabel = disconnected || !credential.oauthAccount ? 'Connect' : 'Reconnect';
+  const connectLabel = disconnected ? 'Connect' : 'Reconnect';
+  const ConnectIcon = disconnected ? Link2 : RefreshCw;
+  const connectAction = `${base}/connect`;
   const disconnectAction = `${base}/disconnect`;
+  // Several apps: the person picks one (the tokens' own app is checked); one or none: the button goes straight on.
+  const pick = apps.length > 1;
   return (
     <>
-      <Form method="post" action={`${base}/connect`} reloadDocument>
-        <Button type="submit" variant={disconnected || credential.status === 'needs_attention' ? 'primary' : 'secondary'} disabled={busy}>
-          {connectLabel === 'Connect' ? <Link2 className="size-4" aria-hidden /> : <RefreshCw className="size-4" aria-hidden />}
-          {connectLabel}
-        </Button>
-      </Form>
+      <Dialog.Root open={choosing} onOpenChange={setChoosing}>
+        <Form
+          method="post"
+          action={connectAction}
+          reloadDocument
+          onSubmit={(event) => {
+            if (!pick) return;
+            event.preventDefault();
+            setChoosing(true);
+          }}
+        >
+          <Button
+            type="submit"
+            variant={disconnected || credential.status === 'needs_attention' ? 'primary' : 'secondary'}
+            disabled={busy}
+            aria-haspopup={pick ? 'dialog' : undefined}
+          >
+            <ConnectIcon className="size-4" aria-hidden />
+            {connectLabel}
+          </Button>
+        </Form>
+        {pick ? (
+          <ConfirmDialogContent
+            icon={ConnectIcon}
+            tone="amber"
+            title={`${connectLabel} with which app?`}
+            description={<p className="text-sm text-slate-600">You sign in at the provider of the app you choose; the new tokens replace the stored ones.</p>}
+          >
+            <Form method="post" action={connectAction} reloadDocument className="mt-4 space-y-5">
+              <AppPicker apps={apps} selected={currentAppId} />
+              <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
+                <Dialog.Close asChild>
+                  <Button type="button" variant="secondary">
+                    Cancel
+                  </Button>
+                </Dialog.Close>
+                <Button type="submit">
+                  <ConnectIcon className="size-4" aria-hidden />
+                  {connectLabel}
+                </Button>
+              </div>
+            </Form>
+          </ConfirmDialogContent>
+        ) : null}
+      </Dialog.Root>
       {disconnected ? null : (
-        <Dialog.Root open={confirming} onOpenChange={setConfirming}>
+        <Dialog.Root
+          open={confirming}
+          onOpenChange={(next) => {
+            setConfirming(next);
+            if (!next) setRevoke(false);
+          }}
+        >
           <Form
             method="post"
             action={disconnectAction}
@@ -54,29 +113,32 @@ export function OAuthActions({ credential, canManage, agents = [] }: OAuthAction
             title="Disconnect this credential?"
             description={
               <div className="space-y-3">
+                <RevocationSummary plan={plan} verb="disconnect" />
                 <p className="text-sm text-slate-600">
-                  The tokens are revoked at the provider and deleted. Agents lose access until someone connects again; the
-                  credential, its name and its history stay.
+                  Agents lose access until someone connects again; the credential, its name and its history stay.
                 </p>
-                <AgentImpact agents={agents} />
+                <AgentImpact agents={agentsLosingAccessWith(agents, plan, revoke)} />
               </div>
             }
           >
             <Form
               method="post"
               action={disconnectAction}
-              className="mt-5 flex flex-col-reverse gap-2 sm:flex-row sm:justify-end"
+              className="mt-5 space-y-5"
               onSubmit={() => setConfirming(false)}
             >
-              <Dialog.Close asChild>
-                <Button type="button" variant="secondary">
-                  Cancel
+              <SharedGrantChoice plan={plan} revoke={revoke} onChange={setRevoke} />
+              <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
+                <Dialog.Close asChild>
+                  <Button type="button" variant="secondary">
+                    Cancel
+                  </Button>
+                </Dialog.Close>
+                <Button type="submit" className="bg-red-600 hover:bg-red-500 focus-visible:outline-red-600">
+                  <Unplug className="size-4" aria-hidden />
+                  Disconnect
                 </Button>
-              </Dialog.Close>
-              <Button type="submit" className="bg-red-600 hover:bg-red-500 focus-visible:outline-red-600">
-                <Unplug className="size-4" aria-hidden />
-                Disconnect
-              </Button>
+              </div>
             </Form>
           </ConfirmDialogContent>
         </Dialog.Root>
