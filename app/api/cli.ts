@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import ms from 'ms';
 import { STATUS_LABELS } from '~/credentials/status';
+import { lastUsedText } from '~/usage/last-used-text';
 import { exactText, relativeText } from '~/utils/relative-time';
 import { credentialListSchema, type CredentialSummary } from './schemas';
 
@@ -70,7 +71,7 @@ export function formatTable(credentials: CredentialSummary[], now: Date): string
       c.service,
       STATUS_LABELS[c.status],
       c.expiresAt ? `${relativeText(new Date(c.expiresAt), now)} (${exactText(new Date(c.expiresAt))})` : '—',
-      c.lastUsedAt ? relativeText(new Date(c.lastUsedAt), now) : 'Never',
+      lastUsedText(c.lastUsedAt, now),
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

@@ -1,20 +1,10 @@
 // The one wording of "last used": "Never used" or "Used 7 minutes ago", with the exact time on hover and focus (ADR 005).
-import { formatDistanceStrict } from 'date-fns';
 import { exactText } from '~/components/credentials/relative-time';
 import { Tooltip } from '~/components/credentials/tooltip';
 import { cn } from '~/utils/misc';
+import { lastUsedText } from './last-used-text';
 
-export const NEVER_USED = 'Never used';
-
-/** "Used just now", "Used 7 minutes ago", "Never used", seen from `now` (the loader's clock, so server and browser agree). */
-export function lastUsedText(at: Date | string | null | undefined, now: Date | string): string {
-  if (!at) return NEVER_USED;
-  const date = new Date(at);
-  const diff = new Date(now).getTime() - date.getTime();
-  // A use a few seconds "in the future" is clock skew between the flush job and this server.
-  if (diff < 45_000) return 'Used just now';
-  return `Used ${formatDistanceStrict(date, new Date(now), { roundingMethod: 'floor' })} ago`;
-}
+export { lastUsedText, NEVER_USED } from './last-used-text';
 
 /**
  * Last use of a credential, an agent, or an agent's use of one credential. Which column each reads

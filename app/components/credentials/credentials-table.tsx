@@ -21,6 +21,7 @@ import {
 } from '~/credentials/table-state';
 import { cn } from '~/utils/misc';
 import { serviceName, TYPE_LABELS } from './labels';
+import { LastUsed } from '~/usage/last-used';
 import { RelativeTime } from './relative-time';
 import { StatusBadge } from './status-badge';
 import { nextSort, tableHref } from './table-links';
@@ -57,7 +58,7 @@ const LOOK: Record<string, ColumnLook> = {
   name: { sortKey: 'name', className: 'w-auto', label: 'Name' },
   type: { className: 'hidden w-28 sm:table-cell', label: 'Type' },
   status: { sortKey: 'status', className: 'w-40', label: 'Status' },
-  lastUsed: { sortKey: 'lastUsed', className: 'hidden w-32 md:table-cell', label: 'Last used' },
+  lastUsed: { sortKey: 'lastUsed', className: 'hidden w-44 md:table-cell', label: 'Last used' },
   expires: { sortKey: 'expires', className: 'hidden w-32 lg:table-cell', label: 'Expires' },
   createdBy: { className: 'hidden w-40 xl:table-cell', label: 'Created by' },
 };
@@ -132,7 +133,7 @@ function useColumns(slug: string, now: Date | string) {
         helper.accessor('lastUsedAt', {
           id: 'lastUsed',
           header: 'Last used',
-          cell: ({ row }) => <RelativeTime date={row.original.lastUsedAt} now={now} empty="Never" />,
+          cell: ({ row }) => <LastUsed at={row.original.lastUsedAt} now={now} />,
         }),
         helper.accessor('expiresAt', {
           id: 'expires',
