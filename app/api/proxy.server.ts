@@ -4,7 +4,7 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import { LRUCache } from 'lru-cache';
-import { authenticateAgent, bearerToken, type AuthenticatedAgent } from '~/agents/agents.server';
+import { authenticateAgent, bearerToken, TOKEN_PREFIX, type AuthenticatedAgent } from '~/agents/agents.server';
 import { onInvalidation } from '~/cluster/invalidation.server';
 import { registerStatefulModule } from '~/cluster/stateful-modules.server';
 import { getEnv } from '~/config/env.server';
@@ -463,16 +463,35 @@ export interface ProxyRoute {
 
 type ProxyCore = (req: IncomingMessage, res: ServerResponse, route: ProxyRoute) => Promise<void>;
 
+/** Headers in which SDKs send their "API key": an agent that hands its SDK the lk_ token as the key authenticates with it. */
+const SDK_KEY_HEADERS = ['x-api-key', 'api-key', 'x-goog-api-key'] as const;
+
+/**
+ * The agent's credentials as an Authorization value: Proxy-Authorization or Authorization (Bearer/token lk_…),
+ * else an lk_ token in an SDK's key header (the Anthropic SDK sends only x-api-key, Azure OpenAI api-key).
+ * Whichever header carried it, forwardedHeaders drops it, so it never reaches the service.
+ */
+export function agentAuthorization(headers: IncomingMessage['headers']): string | undefined {
+  for (const value of [headers['proxy-authorization'], headers.authorization]) {
+    if (bearerToken(value)) return value;
+  }
+  for (const name of SDK_KEY_HEADERS) {
+    const value = headers[name];
+    if (typeof value === 'string' && value.trim().startsWith(TOKEN_PREFIX)) return `Bearer ${value.trim()}`;
+  }
+  return headers['proxy-authorization'] ?? headers.authorization;
+}
+
 function proxyCore(opts: ProxyOptions = {}): ProxyCore {
   const options = resolveOptions(opts);
   return async (req, res, route) => {
     let agent: AuthenticatedAgent | null = null;
     let credential: AgentCredential | undefined;
     try {
-      const authorization = req.headers['proxy-authorization'] ?? req.headers.authorization;
+      const authorization = agentAuthorization(req.headers);
       agent = await authenticateAgent(authorization);
       const agentToken = bearerToken(authorization);
-      if (!agent || !agentToken) throw new ApiError(401, 'unauthorized', 'A valid agent token is required (Authorization: Bearer lk_…)');
+      if (!agent || !agentToken) throw new ApiError(401, 'unauthorized', 'A valid agent token is required (Authorization: Bearer lk_…, or an SDK’s x-api-key / api-key header)');
       credential = await credentialForAgent(agent, route.credentialName);
       assertNotFile(credential);
       assertUsable(credential);

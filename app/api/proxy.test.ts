@@ -563,6 +563,26 @@ describe('what the agent sends and gets back', () => {
     expect(new URL(seen.url, 'http://x').searchParams.get('page')).toBe('2');
   });
 
+  it('an SDK that sends its API key only as x-api-key (Anthropic) or api-key (Azure OpenAI) authenticates with the agent token, which never reaches the service', async () => {
+    const key = `sk-ant-api03-${crypto.randomBytes(24).toString('hex')}`;
+    const up = await upstream((_req, res) => res.end('ok'));
+    await createTestCredential(org, { name: 'claude-sdk', service: 'anthropic', type: 'api_key', fields: { key }, baseUrl: up.url });
+    const { token } = await createTestAgent(org, ['claude-sdk']);
+
+    const viaXApiKey = await fetch(proxyUrl('claude-sdk', '/v1/messages'), { headers: { 'x-api-key': token, 'anthropic-version': '2023-06-01' } });
+    const viaApiKey = await fetch(proxyUrl('claude-sdk', '/v1/messages'), { headers: { 'api-key': token } });
+    const notAToken = await fetch(proxyUrl('claude-sdk', '/v1/messages'), { headers: { 'x-api-key': 'sk-ant-some-real-key' } });
+
+    expect(viaXApiKey.status).toBe(200);
+    expect(viaApiKey.status).toBe(200);
+    expect(notAToken.status).toBe(401);
+    expect(up.seen).toHaveLength(2);
+    for (const seen of up.seen) {
+      expect(JSON.stringify(seen)).not.toContain(token);
+      expect(seen.headers['x-api-key']).toBe(key);
+    }
+  });
+
   it('an agent header with the injected header’s name is replaced by the credential, whatever its case', async () => {
     const key = `sk-ant-api03-${crypto.randomBytes(24).toString('hex')}`;
     const up = await upstream((_req, res) => res.end('ok'));
