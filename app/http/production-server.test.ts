@@ -72,6 +72,17 @@ async function msUntilAll(replicas: WebProcess[], status: number, probe: (r: Web
 }
 
 describe('one web process', () => {
+  it('holds one copy of each stateful module, all from the build (the pages and the agent API share them)', async () => {
+    const ready = await a.waitForLog((l) => l.msg === 'web app ready');
+    const modules = ready.statefulModules as string[];
+    for (const name of ['db/prisma', 'agents/auth-cache', 'api/credential-cache', 'api/sealed-row-cache', 'vault/data-key-cache', 'cluster/invalidation']) {
+      expect(modules).toContain(name);
+    }
+    expect(ready.duplicates).toEqual([]);
+    // A second copy would have thrown at load in production and been logged, or stopped the process.
+    expect(a.output()).not.toContain('DuplicateModuleError');
+  });
+
   it('a token rotated on the agent page is refused by the proxy of the same process at once', async () => {
     const { name, agent, token } = await agentWithCredential();
     expect(await proxyStatus(a, name, token)).toBe(200);

@@ -44,7 +44,7 @@ export const webRuntime = {
   async createWebApp(options: WebAppOptions) {
     const env = getEnv();
     const withDatabase = Boolean(env.DATABASE_URL);
-    return createApp({
+    const app = createApp({
       handler: options.handler,
       api: options.api === null ? undefined : (options.api ?? (await webRuntime.apiRouter())),
       assets: options.assets,
@@ -54,6 +54,9 @@ export const webRuntime = {
       formMaxBytes: env.FORM_MAX_BYTES,
       uploadMaxBytes: env.UPLOAD_MAX_BYTES,
     });
+    // Everything the app needs is loaded now: the copies this process holds (one each, or the guard threw).
+    logger.debug({ statefulModules: loadedStatefulModules(), duplicates: duplicateStatefulModules() }, 'web app ready');
+    return app;
   },
 
   /** Starts the process-wide services beside HTTP: the cache invalidation listener (when there is a database). */
@@ -65,7 +68,6 @@ export const webRuntime = {
     if ((await Promise.race([listener.ready, timedOut])) === 'timeout') {
       logger.warn('cache invalidation listener not connected yet; serving anyway (caches expire on their own meanwhile)');
     }
-    logger.debug({ statefulModules: loadedStatefulModules(), duplicates: duplicateStatefulModules() }, 'web runtime started');
   },
 
   /** After the HTTP server stopped: buffered uses to the store, then the queues, the listener and the database client. */

@@ -40,6 +40,17 @@ describe('startServer', () => {
       await running.close();
     }
   });
+
+  it('a wildcard address (HOST=0.0.0.0, as in the Docker image) is reported as reachable from other machines', async () => {
+    const handler: RequestHandler = (_req, res) => res.send('ok');
+    const running = await startServer({ port: 0, host: '0.0.0.0', handler, runtime: webRuntime });
+    try {
+      expect(running.address).toMatchObject({ host: '0.0.0.0', reachableFromOtherMachines: true });
+      expect(running.url).toBe(`http://0.0.0.0:${running.address.port}`);
+    } finally {
+      await running.close();
+    }
+  });
 });
 
 describe('server.ts', () => {
