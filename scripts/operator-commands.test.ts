@@ -1,4 +1,4 @@
-// Operator commands on the embedded default (no DATABASE_URL): they work with `npm start` stopped and while it runs.
+// Operator commands on the embedded default (no DATABASE_URL): they work with `npm start` stopped and while it runs (the real production start, on 127.0.0.1).
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -8,6 +8,7 @@ import getPort from 'get-port';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findRunningEmbeddedPostgres } from '../app/db/embedded.server';
+import { ensureProductionBuild } from '../test/production-build';
 
 const execFileAsync = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..');
@@ -81,11 +82,12 @@ describe('operator commands on the embedded database', () => {
   it(
     'work while npm start runs: they use its database and leave it running',
     async () => {
+      // The real `npm start`: production web and worker on the shared build (made current under the build lock first).
+      ensureProductionBuild();
       const port = await getPort();
-      // --dev skips the production build, which other tests may be using.
-      const server = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts', '--dev'], {
+      const server = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
         cwd: root,
-        env: unconfiguredEnv({ PORT: String(port) }),
+        env: unconfiguredEnv({ PORT: String(port), LOG_LEVEL: 'info' }),
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       });
@@ -98,7 +100,12 @@ describe('operator commands on the embedded database', () => {
         while (!output.includes('Latchkey is running') && Date.now() < deadline && server.exitCode === null) {
           await new Promise((r) => setTimeout(r, 200));
         }
-        expect(output).toContain('Latchkey is running');
+        expect(output, output).toContain('Latchkey is running');
+        expect(output).not.toContain('Building the app');
+        // Nothing configured: the production children still listen on this machine only, and the box says so.
+        expect(output).toContain(`Listening   http://127.0.0.1:${port} — this machine only`);
+        // Output to a pipe, not a terminal: one JSON object per line.
+        expect(output).toContain(`"msg":"web server listening on http://127.0.0.1:${port} (this machine only)"`);
         const running = await findRunningEmbeddedPostgres({ dataDir });
         expect(running).not.toBeNull();
         const pidBefore = fs.readFileSync(postmasterPid, 'utf8').split('\n')[0];
