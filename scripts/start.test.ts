@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import getPort from 'get-port';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '~/config/env.server';
+import { childEnvironment } from './start';
 
 const root = path.resolve(import.meta.dirname, '..');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'latchkey-start-'));
@@ -90,4 +92,27 @@ describe('npm start / npm run dev', () => {
     },
     90_000,
   );
+});
+
+describe("npm start's web server and worker environment", () => {
+  const secrets = { SESSION_SECRET: 'a-session-secret-of-at-least-32-characters', LATCHKEY_MASTER_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}` };
+  const children = (operator: Record<string, string>, stdoutIsTTY: boolean, dev = false) => {
+    const source = { ...secrets, ...operator } as unknown as NodeJS.ProcessEnv;
+    return childEnvironment(parseEnv(source), source, { dev, databaseUrl: 'postgres://127.0.0.1/x', dataDir, stdoutIsTTY });
+  };
+
+  it('on a laptop (no NODE_ENV, no HOST) the production children listen on 127.0.0.1 and print readable lines to a terminal', () => {
+    expect(children({}, true)).toMatchObject({ NODE_ENV: 'production', HOST: '127.0.0.1', LOG_FORMAT: 'pretty' });
+    expect(children({}, true, true)).toMatchObject({ NODE_ENV: 'development', HOST: '127.0.0.1', LOG_FORMAT: 'pretty' });
+  });
+
+  it('output to a file or pipe, or NODE_ENV=production, gives JSON lines; NODE_ENV=production listens on 0.0.0.0', () => {
+    expect(children({}, false)).toMatchObject({ HOST: '127.0.0.1', LOG_FORMAT: 'json' });
+    expect(children({ NODE_ENV: 'production' }, true)).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0', LOG_FORMAT: 'json' });
+  });
+
+  it('HOST and LOG_FORMAT set by the operator win', () => {
+    expect(children({ HOST: '0.0.0.0', LOG_FORMAT: 'json' }, true)).toMatchObject({ HOST: '0.0.0.0', LOG_FORMAT: 'json' });
+    expect(children({ NODE_ENV: 'production', HOST: '10.0.0.5', LOG_FORMAT: 'pretty' }, false)).toMatchObject({ HOST: '10.0.0.5', LOG_FORMAT: 'pretty' });
+  });
 });

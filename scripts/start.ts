@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { ConfigError, parseEnv, type Env } from '~/config/env.server';
 import { logFormat } from '~/logger.server';
@@ -130,6 +130,32 @@ function box(lines: string[]): string {
   return [`┌${bar}┐`, ...lines.map((l) => `│ ${l.padEnd(width)} │`), `└${bar}┘`].join('\n');
 }
 
+/**
+ * The web server's and worker's environment. Children run in production mode unless told otherwise; the
+ * secrets come from the environment or, on a laptop with none configured, from the ones generated once
+ * into DATA_DIR/secrets.json. HOST and LOG_FORMAT are decided here, from the operator's own NODE_ENV and
+ * terminal, because the children's NODE_ENV (production) would decide them otherwise.
+ */
+export function childEnvironment(
+  env: Env,
+  source: NodeJS.ProcessEnv,
+  options: { dev: boolean; databaseUrl: string; dataDir: string; stdoutIsTTY?: boolean },
+): NodeJS.ProcessEnv {
+  return {
+    ...source,
+    NODE_ENV: source.NODE_ENV ?? (options.dev ? 'development' : 'production'),
+    DATABASE_URL: options.databaseUrl,
+    DATA_DIR: options.dataDir,
+    PORT: String(env.PORT),
+    // 127.0.0.1 on a laptop unless HOST says otherwise.
+    HOST: env.HOST,
+    // Readable lines when a person watches this terminal; JSON when the output goes to a file or a collector.
+    LOG_FORMAT: logFormat(source, options.stdoutIsTTY ?? Boolean(process.stdout.isTTY)),
+    SESSION_SECRET: env.SESSION_SECRET,
+    LATCHKEY_MASTER_KEYS: env.LATCHKEY_MASTER_KEYS,
+  };
+}
+
 async function main() {
   const env = loadConfig();
   state.timeoutMs = env.SHUTDOWN_TIMEOUT_MS;
@@ -178,21 +204,7 @@ async function main() {
     fail(`Latchkey could not start: ${error instanceof Error ? error.message : String(error)}`);
   }
 
-  // Children run in production mode unless told otherwise; the secrets come from the environment or,
-  // on a laptop with none configured, from the ones generated once into DATA_DIR/secrets.json.
-  const childEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: process.env.NODE_ENV ?? (dev ? 'development' : 'production'),
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: dataDir,
-    PORT: String(env.PORT),
-    // Decided here, where NODE_ENV is still the operator's: 127.0.0.1 on a laptop unless HOST says otherwise.
-    HOST: env.HOST,
-    // Readable lines when a person watches this terminal; JSON when the output goes to a file or a collector.
-    LOG_FORMAT: logFormat(process.env),
-    SESSION_SECRET: env.SESSION_SECRET,
-    LATCHKEY_MASTER_KEYS: env.LATCHKEY_MASTER_KEYS,
-  };
+  const childEnv = childEnvironment(env, process.env, { dev, databaseUrl, dataDir });
   const tsx = (script: string, name: string, args: string[] = []) =>
     spawn(process.execPath, ['--import', 'tsx', script, ...args], {
       cwd: root,
@@ -304,4 +316,6 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<void> {
   });
 }
 
-main().catch((error: unknown) => fail(`Latchkey could not start: ${error instanceof Error ? error.stack : String(error)}`));
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  main().catch((error: unknown) => fail(`Latchkey could not start: ${error instanceof Error ? error.stack : String(error)}`));
+}
