@@ -8,9 +8,11 @@ import { requireMembership } from '~/orgs/membership.server';
 import { closeQueues } from '~/queue/queue.server';
 import { loader as callbackLoader } from '~/routes/oauth.callback';
 import { loader as detailLoader } from '~/routes/orgs.$orgSlug.credentials.$id';
+import { loader as replaceLoader } from '~/routes/orgs.$orgSlug.credentials.$id_.replace';
+import { loader as revealLoader } from '~/routes/orgs.$orgSlug.credentials.$id_.reveal';
 import { action as connectAction } from '~/routes/orgs.$orgSlug.credentials.$id_.connect';
 import { action as disconnectAction } from '~/routes/orgs.$orgSlug.credentials.$id_.disconnect';
-import { action as newOAuthAction, loader as newOAuthLoader } from '~/routes/orgs.$orgSlug.credentials.new_.oauth';
+import { action as newAction, loader as newLoader } from '~/routes/orgs.$orgSlug.credentials.new';
 import { action as settingsAction, loader as settingsLoader } from '~/routes/orgs.$orgSlug.settings_.oauth';
 import { startTestOAuthProvider, type TestOAuthProvider } from '../../test/oauth-provider';
 
@@ -48,8 +50,8 @@ async function registerApp(user: User) {
 /** Connect through the routes: the add page's action, the provider, the callback. Answers the callback's redirect. */
 async function connectThroughRoutes(user: User, name: string): Promise<string> {
   const start = await settle(() =>
-    newOAuthAction({
-      request: postRequest(`/orgs/${user.slug}/credentials/new/oauth`, { intent: 'connect', service: 'custom', name }, user.cookie),
+    newAction({
+      request: postRequest(`/orgs/${user.slug}/credentials/new?type=oauth&service=custom`, { intent: 'connect', name }, user.cookie),
       params: { orgSlug: user.slug },
       context: testContext,
     }),
@@ -99,11 +101,13 @@ describe('OAuth routes', () => {
     for (const secret of [CANARY, ...provider.issuedAccessTokens, ...provider.issuedRefreshTokens]) expect(json).not.toContain(secret);
   });
 
-  it('the add page lists OAuth services with their default scopes and which can connect', async () => {
-    const result = await newOAuthLoader({ request: getRequest(`/orgs/${owner.slug}/credentials/new/oauth`, owner.cookie), params: { orgSlug: owner.slug }, context: testContext });
-    const { services } = unwrapData(result).data as { services: Array<{ id: string; ready: boolean; scopes: string[] }> };
-    expect(services.find((s) => s.id === 'custom')).toMatchObject({ ready: true });
-    expect(services.find((s) => s.id === 'github')).toMatchObject({ scopes: ['repo', 'read:user'] });
+  it('the add page’s OAuth step shows a service’s default scopes and the apps that can connect it', async () => {
+    const step = async (service: string) => {
+      const result = await newLoader({ request: getRequest(`/orgs/${owner.slug}/credentials/new?type=oauth&service=${service}`, owner.cookie), params: { orgSlug: owner.slug }, context: testContext });
+      return (unwrapData(result).data as { oauth: { scopes: string[]; apps: Array<{ name: string }> } }).oauth;
+    };
+    expect((await step('custom')).apps.map((a) => a.name)).toEqual(['Local']);
+    expect(await step('github')).toMatchObject({ scopes: ['repo', 'read:user'], apps: [] });
   });
 
   it('a tampered callback renders a message and stores nothing', async () => {
@@ -131,10 +135,10 @@ describe('OAuth routes', () => {
 
   it('pasted tokens the provider refuses answer 400 with the provider words and without the pasted values', async () => {
     const pastedCanary = `rt_CANARY_${crypto.randomBytes(8).toString('hex')}`;
-    const result = await newOAuthAction({
+    const result = await newAction({
       request: postRequest(
-        `/orgs/${owner.slug}/credentials/new/oauth`,
-        { intent: 'paste', service: 'custom', name: 'pasted_routes', accessToken: 'at_x', refreshToken: pastedCanary, tokenUrl: provider.tokenUrl, clientId: provider.clientId, clientSecret: CANARY },
+        `/orgs/${owner.slug}/credentials/new?type=oauth&service=custom`,
+        { intent: 'paste', name: 'pasted_routes', accessToken: 'at_x', refreshToken: pastedCanary, tokenUrl: provider.tokenUrl, clientId: provider.clientId, clientSecret: CANARY },
         owner.cookie,
       ),
       params: { orgSlug: owner.slug },
@@ -147,5 +151,40 @@ describe('OAuth routes', () => {
     expect(JSON.stringify(data)).not.toContain(CANARY);
     const actor = credentialActor(await requireMembership(getRequest(`/orgs/${owner.slug}`, owner.cookie), owner.slug), getRequest('/'));
     expect(await prisma.credential.count({ where: { organizationId: actor.organizationId, name: 'pasted_routes' } })).toBe(0);
+  });
+  it('a pasted-token credential tells the truth about its account, and its Reveal and Replace addresses explain what to do instead', async () => {
+    const { accessToken, refreshToken } = provider.issueTokens(['read']);
+    const saved = await settle(() =>
+      newAction({
+        request: postRequest(
+          `/orgs/${owner.slug}/credentials/new?type=oauth&service=custom`,
+          { intent: 'paste', name: 'pasted_truth', accessToken, refreshToken, tokenUrl: provider.tokenUrl, clientId: provider.clientId, clientSecret: CANARY },
+          owner.cookie,
+        ),
+        params: { orgSlug: owner.slug },
+        context: testContext,
+      }),
+    );
+    const id = location(saved).split('/').pop()!;
+    const args = (path: string) => ({ request: getRequest(`/orgs/${owner.slug}/credentials/${id}${path}`, owner.cookie), params: { orgSlug: owner.slug, id }, context: testContext });
+
+    const detail = JSON.stringify(unwrapData(await detailLoader(args(''))).data);
+    expect(detail).not.toContain('Not connected');
+    expect(detail).toContain('Pasted tokens (account unknown)');
+
+    for (const [path, loader, title] of [
+      ['/reveal', revealLoader, 'OAuth tokens are never shown'],
+      ['/replace', replaceLoader, 'OAuth tokens are replaced by reconnecting'],
+    ] as const) {
+      const answer = await settle(() => loader(args(path)));
+      expect(answer).toBeInstanceOf(Response);
+      const response = answer as Response;
+      expect(response.status).toBe(409);
+      const body = (await response.json()) as { title: string; description: string; action: { href: string } };
+      expect(body.title).toBe(title);
+      expect(body.description).toMatch(/Reconnect/);
+      expect(body.action.href).toBe(`/orgs/${owner.slug}/credentials/${id}`);
+      expect(JSON.stringify(body)).not.toContain(refreshToken);
+    }
   });
 });

@@ -11,6 +11,7 @@ import { DeleteCredentialDialog } from '~/components/credentials/delete-dialog';
 import { serviceName, STATUS_ADVICE, STATUS_LABELS, TYPE_LABELS } from '~/components/credentials/labels';
 import { RelativeTime } from '~/components/credentials/relative-time';
 import { StatusBadge, StatusCallout } from '~/components/credentials/status-badge';
+import { oauthDetailView } from '~/components/oauth/detail.server';
 import { OAuthActions } from '~/components/oauth/oauth-actions';
 import { Button } from '~/components/ui/button';
 import { Badge, Card } from '~/components/ui/card';
@@ -21,7 +22,6 @@ import { CredentialNotFoundError } from '~/credentials/errors';
 import { readCredentialStatus } from '~/credentials/status.server';
 import type { CredentialStatusValue } from '~/credentials/table-state';
 import { prisma } from '~/db.server';
-import { isOAuthProviderId, getProvider } from '~/oauth/providers.server';
 import { memberCan, requireMembership } from '~/orgs/membership.server';
 import { LastUsed } from '~/usage/last-used';
 import { lastUseByAgent } from '~/usage/last-used.server';
@@ -53,6 +53,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   // "Agents with access": each agent's use of this credential (ADR 005), not its use of anything.
   const usedBy = await lastUseByAgent(credential.id);
   const connection = await credentialConnectionView(credential);
+  // OAuth: a true account line, the apps Reconnect can use, and what Disconnect and Delete do at the provider.
+  const oauth = credential.type === 'oauth' ? await oauthDetailView({ ...credential, organizationId: ctx.organization.id }) : null;
   // The status read now (a key past its expiry is expired, an overdue token never active, before any sweep).
   const now = new Date();
   const status = (await readCredentialStatus(ctx.organization.id, credential.id, now)) ?? { status: credential.status, reason: credential.statusReason };
@@ -92,8 +94,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       oauthAccount: credential.oauthAccount,
       oauthScopes: credential.oauthScopes,
     },
-    // A disconnected credential holds no tokens: nothing to revoke before the delete.
-    revokesAt: credential.type === 'oauth' && credential.status !== 'disconnected' ? revocationTarget(credential.oauthProvider) : null,
+    oauth,
     createdBy,
     agents: agents.map((a) => ({ ...a, lastUsedAt: usedBy.get(a.id) ?? null })),
     activity: {
@@ -118,11 +119,6 @@ const FILE_KIND_LABELS: Record<string, string> = {
   text: 'Text',
   binary: 'Binary',
 };
-
-/** Who revokes an OAuth credential's tokens before it is deleted, in the confirmation's words. */
-function revocationTarget(provider: string | null): string {
-  return provider && provider !== 'custom' && isOAuthProviderId(provider) ? getProvider(provider).label : 'the provider';
-}
 
 /** Every action written for a credential (app/credentials, app/oauth, status changes), in words. */
 const ACTION_LABELS: Record<string, string> = {
@@ -198,16 +194,19 @@ function Field({ label, children, wide }: { label: string; children: React.React
 }
 
 export default function CredentialDetailPage() {
-  const { slug, may, now, status, credential: c, createdBy, agents, revokesAt, activity, connection } = useLoaderData<typeof loader>();
+  const { slug, may, now, status, credential: c, createdBy, agents, oauth, activity, connection } = useLoaderData<typeof loader>();
   const base = `/orgs/${slug}/credentials/${c.id}`;
   const service = serviceName(c.service);
 
   const actions = (
     <div className="flex flex-wrap items-center gap-2">
       <OAuthActions
-        credential={{ id: c.id, type: c.type, status: c.status, oauthAccount: c.oauthAccount }}
+        credential={{ id: c.id, type: c.type, status: c.status }}
         canManage={may.connect}
         agents={agents}
+        plan={oauth?.plan ?? null}
+        apps={oauth?.apps ?? []}
+        currentAppId={oauth?.currentAppId ?? null}
       />
       {c.type === 'api_key' || c.type === 'password' ? (
         <>
@@ -257,7 +256,7 @@ export default function CredentialDetailPage() {
           </Link>
         </Button>
       ) : null}
-      {may.delete ? <DeleteCredentialDialog name={c.name} action={`${base}/delete`} agents={agents} revokesAt={revokesAt} /> : null}
+      {may.delete ? <DeleteCredentialDialog name={c.name} action={`${base}/delete`} agents={agents} revocation={oauth?.plan ?? null} /> : null}
     </div>
   );
 
@@ -310,7 +309,12 @@ export default function CredentialDetailPage() {
               ) : null}
               {c.type === 'oauth' ? (
                 <>
-                  <Field label="Account">{c.oauthAccount ?? <span className="text-slate-500">Not connected</span>}</Field>
+                  <Field label="Account">
+                    {oauth?.account.known ? oauth.account.text : <span className="text-slate-500">{oauth?.account.text ?? 'Not connected'}</span>}
+                  </Field>
+                  <Field label="OAuth app">
+                    {oauth?.appName ?? <span className="text-slate-500">{oauth?.pasted ? 'Pasted tokens with their own token URL' : 'Unknown'}</span>}
+                  </Field>
                   <Field label="Last refreshed">
                     <RelativeTime date={c.lastRefreshedAt} now={now} empty="Never" />
                   </Field>

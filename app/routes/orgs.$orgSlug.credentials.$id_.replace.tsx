@@ -18,14 +18,16 @@ import { parseCredentialUpload, type InspectedCredentialFile } from '~/credentia
 import { expectedVersionSchema, MANUAL_CREDENTIAL_TYPES, replaceCredentialSecretSchema, type ManualCredentialType } from '~/credentials/schemas';
 import { parseCredentialSettings } from '~/credentials/settings';
 import { assertMemberCan, requireMembership } from '~/orgs/membership.server';
+import { oauthTokensNotReplaced } from '~/components/oauth/tokens-not-shown.server';
 import { badRequest, readFormData } from '~/utils/http.server';
 import { redirectWithToast } from '~/utils/toast.server';
 
 export const meta: MetaFunction = () => [{ title: 'Replace value · Latchkey' }];
 
-function manualType(type: string): ManualCredentialType {
-  // OAuth credentials get new tokens by reconnecting, not through this form.
-  if (!(MANUAL_CREDENTIAL_TYPES as readonly string[]).includes(type)) throw badRequest('Reconnect OAuth credentials instead');
+function manualType(slug: string, credential: { id: string; name: string; type: string }): ManualCredentialType {
+  const type = credential.type;
+  // OAuth credentials get new tokens by reconnecting (or pasting new ones), not through this form.
+  if (!(MANUAL_CREDENTIAL_TYPES as readonly string[]).includes(type)) throw oauthTokensNotReplaced(slug, credential);
   return type as ManualCredentialType;
 }
 
@@ -33,7 +35,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const ctx = await requireMembership(request, params.orgSlug, 'credential.replace');
   const credential = await requireOwnCredential(ctx, request, params.id);
   assertMemberCan(ctx, 'credential.replace', credential);
-  manualType(credential.type);
+  manualType(ctx.organization.slug, credential);
   return {
     slug: ctx.organization.slug,
     uploadMaxBytes: getEnv().UPLOAD_MAX_BYTES,
@@ -56,7 +58,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const ctx = await requireMembership(request, params.orgSlug, 'credential.replace');
   const credential = await requireOwnCredential(ctx, request, params.id);
   assertMemberCan(ctx, 'credential.replace', credential);
-  const type = manualType(credential.type);
+  const type = manualType(ctx.organization.slug, credential);
   const hideFields = credentialFieldsFor(credential.service, type)
     .filter((f) => f.secret && f.input !== 'file')
     .map((f) => `fields.${f.name}`);

@@ -16,6 +16,7 @@ import { credentialFieldsFor, type CredentialType } from '~/credentials/catalog'
 import { revealCredentialSecret } from '~/credentials/credentials.server';
 import { CredentialError } from '~/credentials/errors';
 import { requireMembership } from '~/orgs/membership.server';
+import { oauthTokensNotShown } from '~/components/oauth/tokens-not-shown.server';
 import { badRequest, readFormData } from '~/utils/http.server';
 
 export const meta: MetaFunction = () => [{ title: 'Reveal credential · Latchkey' }, { name: 'robots', content: 'noindex' }];
@@ -26,7 +27,7 @@ export const headers: HeadersFunction = () => NO_STORE_HEADERS;
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const ctx = await requireMembership(request, params.orgSlug, 'credential.reveal');
   const credential = await requireOwnCredential(ctx, request, params.id);
-  if (credential.type === 'oauth') throw badRequest('OAuth tokens are never shown; agents use them through Latchkey');
+  if (credential.type === 'oauth') throw oauthTokensNotShown(ctx.organization.slug, credential);
   return data(
     {
       slug: ctx.organization.slug,
@@ -92,7 +93,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
   if (intent !== 'reveal') throw badRequest('Unknown action');
   if (credential.type === 'file') throw badRequest('Files are downloaded, not shown');
-  if (credential.type === 'oauth') throw badRequest('OAuth tokens are not revealed');
+  if (credential.type === 'oauth') throw oauthTokensNotShown(ctx.organization.slug, credential);
   if (!hasRecentReauth(ctx.session)) {
     return data<ActionData>(
       { stage: 'reauth', message: 'Your confirmation is older than 5 minutes. Re-enter your password to reveal this value.' },

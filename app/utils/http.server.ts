@@ -16,6 +16,18 @@ export function badRequest(message = 'Bad request'): Response {
   return new Response(message, { status: 400, statusText: 'Bad Request' });
 }
 
+/** What an error page says when a route knows better than "Request failed": a title, a sentence, and where to go instead. */
+export interface ExplainedError {
+  title: string;
+  description: string;
+  action?: { href: string; label: string };
+}
+
+/** A thrown 4xx the error page renders with its own title, sentence and link (see app/components/error-page.tsx). */
+export function explainedError(status: number, explained: ExplainedError): Response {
+  return Response.json(explained, { status, headers: { 'Cache-Control': 'no-store' } });
+}
+
 /** The client's IP as supplied by the express server's load context (never from request headers). */
 export function clientIp(context: unknown): string | null {
   if (context && typeof context === 'object' && 'clientIp' in context) {
