@@ -16,7 +16,7 @@ import { createOAuthApp, listOAuthApps, oauthRedirectUri } from './apps.server';
 import { disconnectCredential, revokeBeforeDelete } from './disconnect.server';
 import { CallbackError, completeAuthorization, startConnect, startReconnect } from './flow.server';
 import { createPastedOAuthCredential } from './pasted.server';
-import { getProvider, listProviders } from './providers.server';
+import { getProvider, listProviders, withOfflineAccess } from './providers.server';
 import { accessTokenForUse, refreshCredential, RefreshError } from './refresh.server';
 import { classifyTokenFailure, parseRetryAfter } from './token-endpoint.server';
 
@@ -562,6 +562,17 @@ describe('providers and secrets', () => {
       expect(url.searchParams.get('client_id'), p.id).toBe('cid');
       expect(url.toString()).not.toContain('cs&');
     }
+  });
+
+  it('each provider is asked for offline access the way it grants it (Google access_type=offline&prompt=consent, Microsoft and Atlassian offline_access, generic OIDC prompt=consent)', () => {
+    const offline = (id: Parameters<typeof getProvider>[0], scopes: string[]) => withOfflineAccess(scopes, getProvider(id).offlineAccess);
+    expect(offline('google', ['openid', 'email'])).toEqual({ scopes: ['openid', 'email'], params: { access_type: 'offline', prompt: 'consent' } });
+    expect(offline('microsoft', ['User.Read']).scopes).toContain('offline_access');
+    expect(offline('atlassian', ['read:jira-work']).scopes).toContain('offline_access');
+    expect(offline('github', ['repo'])).toEqual({ scopes: ['repo'], params: {} });
+    // Custom: prompt=consent only when the request asks for offline_access (OpenID Connect Core §11).
+    expect(offline('custom', ['openid', 'offline_access']).params).toEqual({ prompt: 'consent' });
+    expect(offline('custom', ['read']).params).toEqual({});
   });
 
   it('a custom app with plain http to a non-local host is refused', async () => {

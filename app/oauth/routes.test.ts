@@ -172,10 +172,11 @@ describe('OAuth routes', () => {
     expect(detail).not.toContain('Not connected');
     expect(detail).toContain('Pasted tokens (account unknown)');
 
-    for (const [path, loader, title] of [
+    const pages: Array<[string, (a: ReturnType<typeof args>) => Promise<unknown>, string]> = [
       ['/reveal', revealLoader, 'OAuth tokens are never shown'],
       ['/replace', replaceLoader, 'OAuth tokens are replaced by reconnecting'],
-    ] as const) {
+    ];
+    for (const [path, loader, title] of pages) {
       const answer = await settle(() => loader(args(path)));
       expect(answer).toBeInstanceOf(Response);
       const response = answer as Response;

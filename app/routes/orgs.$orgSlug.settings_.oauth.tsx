@@ -35,7 +35,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
-const FIELDS = ['provider', 'name', 'clientId', 'clientSecret', 'authorizationUrl', 'tokenUrl', 'revocationUrl', 'userinfoUrl', 'scopes', 'clientAuth', 'pkce'];
+const FIELDS = ['provider', 'name', 'clientId', 'clientSecret', 'issuer', 'authorizationUrl', 'tokenUrl', 'revocationUrl', 'userinfoUrl', 'scopes', 'clientAuth', 'pkce'];
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const ctx = await requireMembership(request, params.orgSlug, 'oauth_app.manage');
@@ -135,7 +135,8 @@ export default function OAuthAppsSettingsPage() {
 
       {canEdit ? (
         <Card className="max-w-3xl">
-          <Form method="post" className="space-y-5 p-5 sm:p-6" autoComplete="off">
+          {/* Keyed by the registered apps: after a registration the form starts empty (no second app by accident, no secret left in it). */}
+          <Form key={apps.map((a) => a.id).join(',')} method="post" className="space-y-5 p-5 sm:p-6" autoComplete="off">
             <input type="hidden" name="intent" value="create" />
             <div>
               <h2 className="text-sm font-semibold text-slate-900">Register an app</h2>
@@ -168,8 +169,16 @@ export default function OAuthAppsSettingsPage() {
             </div>
             {custom ? (
               <div className="grid gap-5 sm:grid-cols-2">
-                <Field label="Authorization URL" errors={errors.authorizationUrl} inputProps={{ name: 'authorizationUrl', type: 'url', required: true }} />
-                <Field label="Token URL" errors={errors.tokenUrl} inputProps={{ name: 'tokenUrl', type: 'url', required: true }} />
+                <div className="sm:col-span-2">
+                  <Field
+                    label="Issuer URL"
+                    hint="For OpenID Connect and RFC 8414 servers: Latchkey reads the endpoints below from its metadata and checks the issuer on every sign-in. Leave the URLs empty to use them."
+                    errors={errors.issuer}
+                    inputProps={{ name: 'issuer', type: 'url', placeholder: 'https://id.example.com' }}
+                  />
+                </div>
+                <Field label="Authorization URL" errors={errors.authorizationUrl} inputProps={{ name: 'authorizationUrl', type: 'url' }} />
+                <Field label="Token URL" errors={errors.tokenUrl} inputProps={{ name: 'tokenUrl', type: 'url' }} />
                 <Field label="Revocation URL" hint="Optional (RFC 7009)." errors={errors.revocationUrl} inputProps={{ name: 'revocationUrl', type: 'url' }} />
                 <Field label="Userinfo URL" hint="Optional; names the account." errors={errors.userinfoUrl} inputProps={{ name: 'userinfoUrl', type: 'url' }} />
                 <Field label="Default scopes" hint="Space-separated." errors={errors.scopes} inputProps={{ name: 'scopes' }} />
