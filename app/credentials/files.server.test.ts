@@ -236,10 +236,22 @@ describe('parseCredentialUpload', () => {
     expect(error.fieldErrors.file?.[0]).toMatch(/file name is not usable/);
   });
 
-  it('refuses a body that is not multipart', async () => {
+  it('refuses a JSON body with 415 naming the form encodings, like every other form', async () => {
     const request = new Request('http://localhost/upload', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const refusal = await parseCredentialUpload(request, { maxBytes: KiB }).then(
+      () => expect.unreachable('a JSON body was parsed as an upload'),
+      (e: unknown) => e,
+    );
+    expect(refusal).toBeInstanceOf(Response);
+    expect((refusal as Response).status).toBe(415);
+    expect(await (refusal as Response).text()).toMatch(/not application\/json/);
+  });
+
+  it('refuses a URL-encoded form with a validation error asking for multipart', async () => {
+    const request = new Request('http://localhost/upload', { method: 'POST', body: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     const error = await caught(parseCredentialUpload(request, { maxBytes: KiB }));
     expect(error.code).toBe('validation');
+    expect(error.message).toMatch(/multipart\/form-data/);
   });
 
   it('refuses an invalid service-account JSON with a field error', async () => {

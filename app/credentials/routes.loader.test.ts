@@ -112,7 +112,13 @@ describe('credential detail loader', () => {
   it('a viewer sees the credential but may not manage it', async () => {
     const viewer = await createMember(alice.slug, 'viewer');
     const { data } = unwrapData(await detail(viewer, alice.slug, aliceKey.id));
-    expect(data).toMatchObject({ canManage: false, credential: { name: 'github_ci' } });
+    expect(data).toMatchObject({
+      may: { edit: false, replace: false, connect: false, delete: false, reveal: false },
+      credential: { name: 'github_ci' },
+    });
+    // The owner, on the same credential, is offered every action: the matrix is read, not hard-coded.
+    const { data: owner } = unwrapData(await detail(alice, alice.slug, aliceKey.id));
+    expect(owner).toMatchObject({ may: { edit: true, replace: true, connect: true, delete: true, reveal: true } });
   });
 });
 
