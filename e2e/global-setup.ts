@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { migrateDatabase } from '../app/db/migrate.server';
+import { buildIsStale } from '../test/production-build';
 import { runEnv, type RunEnv } from './support/run-env';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -21,27 +22,9 @@ async function adminQuery(env: RunEnv, sql: string) {
   }
 }
 
-/** Newest modification time under the given paths (files or folders, recursively). */
-function newestMtime(paths: string[]): number {
-  let newest = 0;
-  const visit = (p: string) => {
-    const stat = fs.statSync(p, { throwIfNoEntry: false });
-    if (!stat) return;
-    if (stat.isDirectory()) {
-      for (const entry of fs.readdirSync(p)) visit(path.join(p, entry));
-    } else {
-      newest = Math.max(newest, stat.mtimeMs);
-    }
-  };
-  paths.forEach((p) => visit(path.join(root, p)));
-  return newest;
-}
-
-/** Builds the app unless build/ is newer than every source that goes into it. */
+/** Builds the app unless build/ is newer than every source that goes into it (one rule, in test/production-build.ts). */
 function buildIfNeeded() {
-  const built = fs.statSync(path.join(root, 'build/server/index.js'), { throwIfNoEntry: false });
-  const sources = newestMtime(['app', 'public', 'vite.config.ts', 'remix.config.js', 'package.json']);
-  if (built && built.mtimeMs > sources && process.env.LATCHKEY_E2E_REBUILD !== '1') return;
+  if (!buildIsStale() && process.env.LATCHKEY_E2E_REBUILD !== '1') return;
   console.log('[e2e] building the app (npm run build)…');
   const result = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   if (result.status !== 0) throw new Error(`npm run build failed with exit code ${result.status}`);

@@ -13,10 +13,13 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
  */
 const BUILD_LOCK = process.env.LATCHKEY_BUILD_LOCK ?? '/tmp/latchkey-e2e.lock';
 
+/** Test files sit beside the code in app/ but never go into the build, so editing one leaves it current. */
+const NOT_BUILT = /\.test\.tsx?$|(^|\/)test-(helpers|support)\.tsx?$/;
+
 function newestMtime(p: string): number {
   const stat = fs.statSync(p, { throwIfNoEntry: false });
   if (!stat) return 0;
-  if (!stat.isDirectory()) return stat.mtimeMs;
+  if (!stat.isDirectory()) return NOT_BUILT.test(p) ? 0 : stat.mtimeMs;
   return Math.max(0, ...fs.readdirSync(p).map((entry) => newestMtime(path.join(p, entry))));
 }
 
