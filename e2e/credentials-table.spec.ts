@@ -285,6 +285,12 @@ test.describe('detail view', () => {
     const releaseAgent = await insertAgent(org.id, 'release_agent', ['github_*'], { lastUsedAt: new Date(Date.now() - 10 * 60_000) });
     await insertAgent(org.id, 'triage_agent', ['github_deploy_bot', 'openai_research']);
     await insertAgent(org.id, 'billing_agent', ['stripe_*']);
+    // The page shows each agent's use of this credential (ADR 005): release_agent used it 10 minutes ago.
+    await db().query('INSERT INTO "AgentCredentialUsage" ("agentId", "credentialId", "lastUsedAt", "useCount") VALUES ($1, $2, $3, 4)', [
+      releaseAgent,
+      ids.github_deploy_bot,
+      new Date(Date.now() - 10 * 60_000),
+    ]);
     await page.goto(`/orgs/${org.slug}/credentials/${ids.github_deploy_bot}`);
     await expect(page.getByRole('heading', { level: 1, name: 'github_deploy_bot' })).toBeVisible();
     // The first list is Details; the Connection card has its own.
@@ -295,15 +301,15 @@ test.describe('detail view', () => {
     await expect(details).toContainText('acme-release-bot');
     await expect(page.getByRole('list', { name: 'Scopes' }).getByRole('listitem')).toHaveText(['repo', 'read:org']);
     await expect(details).toContainText('Ada Lovelace');
-    await expect(details).toContainText('3 min ago');
+    await expect(details).toContainText('Used 3 minutes ago');
     await expect(page.getByRole('button', { name: 'Reconnect' })).toBeEnabled();
     await expect(page.getByRole('button', { name: 'Disconnect' })).toBeEnabled();
     await expect(page.getByRole('link', { name: 'Edit' })).toHaveAttribute('href', `/orgs/${org.slug}/credentials/${ids.github_deploy_bot}/edit`);
     const agents = page.getByRole('list', { name: 'Agents with access' });
     await expect(agents.getByRole('link')).toHaveCount(2);
     await expect(agents.getByRole('link', { name: /release_agent/ })).toHaveAttribute('href', `/orgs/${org.slug}/agents/${releaseAgent}`);
-    await expect(agents.getByRole('link', { name: /release_agent/ })).toContainText('Last active 10 min ago');
-    await expect(agents.getByRole('link', { name: /triage_agent/ })).toContainText('Never active');
+    await expect(agents.getByRole('link', { name: /release_agent/ })).toContainText('Used 10 minutes ago');
+    await expect(agents.getByRole('link', { name: /triage_agent/ })).toContainText('Never used');
     await expectNoSeriousA11yViolations(page);
     await screenshot(page, 'credential-detail-oauth');
 

@@ -23,18 +23,21 @@ test('the add page offers Connect with the provider and Paste tokens for an OAut
   await screenshot(page, 'credential-new-oauth-services');
 
   await services.getByRole('link', { name: /GitHub/ }).click();
-  await expect(page).toHaveURL(`${base}?type=oauth&service=github`);
+  const step = `${base}?type=oauth&service=github`;
+  await expect(page).toHaveURL(step);
   await expect(page.getByRole('heading', { name: 'GitHub · OAuth' })).toBeVisible();
-  const connect = page.getByRole('link', { name: 'Connect with GitHub' });
-  await expect(connect).toHaveAttribute('href', `${base}/oauth?service=github`);
-  await expect(page.getByRole('link', { name: 'Paste tokens' })).toHaveAttribute('href', `${base}/oauth?service=github&tab=paste`);
-  // No OAuth app is registered in a fresh organization: the page says where to set one up.
-  await expect(page.getByTestId('oauth-app-missing')).toContainText('No OAuth app is set up for GitHub');
-  await expect(page.getByTestId('oauth-app-missing').getByRole('link', { name: 'Register one in Settings' })).toHaveAttribute(
-    'href',
-    `/orgs/${org.slug}/settings/oauth`,
-  );
-  await expect(page.getByRole('list', { name: 'Default scopes' }).getByRole('listitem').first()).toBeVisible();
+  // Two ways in, in the add page's own card: sign in at GitHub (the default), or paste tokens.
+  const how = page.getByRole('navigation', { name: 'How to add it' });
+  const signIn = how.getByRole('link', { name: /Sign in at GitHub/ });
+  await expect(signIn).toHaveAttribute('aria-current', 'true');
+  await expect(signIn).toContainText('Needs an OAuth app');
+  await expect(how.getByRole('link', { name: /Paste tokens/ })).toHaveAttribute('href', `${step}&method=paste`);
+  // No OAuth app is registered in a fresh organization: the page says where to set one up, with the redirect URI.
+  const missing = page.getByTestId('oauth-app-missing');
+  await expect(missing).toContainText('No OAuth app is set up for GitHub yet.');
+  await expect(missing).toContainText('/oauth/callback');
+  await expect(page.getByRole('link', { name: 'Register an OAuth app' })).toHaveAttribute('href', `/orgs/${org.slug}/settings/oauth`);
+  await expect(page.getByRole('button', { name: /Connect/ })).toHaveCount(0);
   await expectNoSeriousA11yViolations(page);
   await screenshot(page, 'credential-new-oauth-choice');
   await page.setViewportSize({ width: 375, height: 812 });
@@ -43,16 +46,20 @@ test('the add page offers Connect with the provider and Paste tokens for an OAut
   await screenshot(page, 'credential-new-oauth-choice-mobile');
   await page.setViewportSize({ width: 1280, height: 720 });
 
-  await page.getByRole('link', { name: 'Paste tokens' }).click();
-  await expect(page).toHaveURL(`${base}/oauth?service=github&tab=paste`);
-  await expect(page.getByLabel('Service')).toHaveValue('github');
-  await expect(page.getByLabel('Access token', { exact: true })).toBeVisible();
+  await page.getByRole('link', { name: 'Paste tokens instead' }).click();
+  await expect(page).toHaveURL(`${step}&method=paste`);
+  await expect(how.getByRole('link', { name: /Paste tokens/ })).toHaveAttribute('aria-current', 'true');
+  const paste = page.getByRole('form', { name: 'Paste tokens' });
+  await expect(paste.getByLabel('Access token', { exact: true })).toBeVisible();
+  await expect(paste.getByLabel('Name', { exact: true })).toHaveValue(/github/);
+  await expectNoSeriousA11yViolations(page);
+  await screenshot(page, 'credential-new-oauth-paste');
 
-  await page.goto(`${base}?type=oauth&service=github`);
-  await connect.click();
-  await expect(page).toHaveURL(`${base}/oauth?service=github`);
-  await expect(page.getByLabel('Service')).toHaveValue('github');
-  await expect(page.getByRole('button', { name: 'Connect' })).toBeDisabled();
+  // The old addresses of the OAuth page land on the same step, keeping the choice of paste.
+  await page.goto(`${base}/oauth?service=github`);
+  await expect(page).toHaveURL(step);
+  await page.goto(`${base}/oauth?service=github&tab=paste`);
+  await expect(page).toHaveURL(`${step}&method=paste`);
 
   // An unknown service, or one without OAuth, is not a page.
   expect((await page.goto(`${base}?type=oauth&service=nope`))?.status()).toBe(404);
@@ -90,8 +97,13 @@ test('settings link to OAuth apps, notifications and network', async ({ page, lo
   await expect(page).toHaveURL(`/orgs/${org.slug}/settings/network`);
   await expect(page.getByLabel(/Block private hosts/)).toBeChecked();
   await page.getByLabel(/Allow private hosts/).check();
+  // Saved at phone width: the toast fits the screen instead of widening the page.
+  await page.setViewportSize({ width: 375, height: 812 });
   await page.getByRole('button', { name: 'Save network setting' }).click();
   await expect(page.getByText('Private hosts allowed')).toBeVisible();
+  await expectNoHorizontalScroll(page);
+  await screenshot(page, 'settings-network-toast-mobile');
+  await page.setViewportSize({ width: 1280, height: 720 });
   await page.reload();
   await expect(page.getByLabel(/Allow private hosts/)).toBeChecked();
   await expectNoSeriousA11yViolations(page);

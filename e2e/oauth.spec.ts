@@ -94,10 +94,13 @@ test('Connect from the add page, then Reconnect, Disconnect and Delete through t
     await page.getByRole('link', { name: /OAuth/ }).click();
     await page.getByRole('link', { name: /Custom/ }).click();
     await expect(page).toHaveURL(new RegExp(`/orgs/${slug}/credentials/new\\?type=oauth&service=custom$`));
-    await expect(page.getByRole('link', { name: 'Paste tokens' })).toHaveAttribute('href', `/orgs/${slug}/credentials/new/oauth?service=custom&tab=paste`);
-    await page.getByRole('link', { name: 'Connect with OAuth' }).click();
-    await expect(page).toHaveURL(new RegExp(`/orgs/${slug}/credentials/new/oauth\\?service=custom$`));
-    await expect(page.getByLabel('Service')).toHaveValue('custom');
+    // One app is registered: signing in there is the default and recommended way, paste is the other.
+    const how = page.getByRole('navigation', { name: 'How to add it' });
+    await expect(how.getByRole('link', { name: /Sign in at Local provider/ })).toHaveAttribute('aria-current', 'true');
+    await expect(how.getByRole('link', { name: /Sign in at Local provider/ })).toContainText('Recommended');
+    await expect(how.getByRole('link', { name: /Paste tokens/ })).toHaveAttribute('href', `/orgs/${slug}/credentials/new?type=oauth&service=custom&method=paste`);
+    await expect(page.getByRole('form', { name: 'Connect' })).toContainText(`You come back to ${baseURL}/oauth/callback`);
+    await screenshot(page, 'oauth-add-connect');
   });
 
   let detail = '';
@@ -174,7 +177,7 @@ test('Connect from the add page, then Reconnect, Disconnect and Delete through t
     expect(provider.revokedTokens).not.toContain(refreshToken);
     await page.getByRole('button', { name: 'Delete' }).click();
     const dialog = page.getByRole('dialog');
-    await expect(dialog).toContainText('Its tokens are revoked at the provider first');
+    await expect(dialog).toContainText('Its tokens are revoked at Local provider first.');
     await expect(dialog.getByTestId('agent-impact')).toHaveText('1 agent will lose access: release_agent.');
     await dialog.getByLabel('Type local_bot to confirm').fill('local_bot');
     await dialog.getByRole('button', { name: 'Delete credential' }).click();
@@ -210,7 +213,7 @@ test('a mistyped name deletes nothing and revokes nothing', async ({ page, baseU
   // The confirmation page (what browsers without JavaScript get) checks the name before anything reaches the provider.
   await page.goto(`${detail}/delete`);
   await expect(page.getByRole('heading', { level: 1, name: 'Delete “kept_bot”?' })).toBeVisible();
-  await expect(page.getByText('Its tokens are revoked at the provider first')).toBeVisible();
+  await expect(page.getByText('Its tokens are revoked at Local provider first.')).toBeVisible();
   await page.getByLabel('Type kept_bot to confirm').fill('kept_bo');
   await page.getByRole('button', { name: 'Delete credential' }).click();
   await expect(page.getByRole('alert')).toContainText('The name you typed does not match the credential');
@@ -231,12 +234,11 @@ test('a denied consent comes back with a message and creates nothing', async ({ 
   await page.getByRole('button', { name: 'Register app' }).click();
   await expect(page.getByText('secret sealed')).toBeVisible();
 
-  await page.goto(`/orgs/${slug}/credentials/new/oauth`);
-  await page.getByLabel('Service').selectOption('custom');
+  await page.goto(`/orgs/${slug}/credentials/new?type=oauth&service=custom`);
   await page.getByLabel('Name', { exact: true }).fill('denied_bot');
   await page.getByRole('button', { name: 'Connect' }).click();
   await page.getByRole('button', { name: 'Deny' }).click();
-  await page.waitForURL(new RegExp(`/orgs/${slug}/credentials/new/oauth`));
+  await page.waitForURL(new RegExp(`/orgs/${slug}/credentials/new\\?type=oauth&service=custom`));
   await expect(page.getByText(/access was denied/)).toBeVisible();
   await page.goto(`/orgs/${slug}/credentials`);
   await expect(page.getByText('denied_bot')).toHaveCount(0);
