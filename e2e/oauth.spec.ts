@@ -74,7 +74,12 @@ async function registerLocalProvider(page: Page, slug: string, baseURL: string |
   await page.getByRole('button', { name: 'Register app' }).click();
   await expect(page.getByText('Custom · Local provider')).toBeVisible();
   await expect(page.getByText('secret sealed')).toBeVisible();
+  // The form starts over after a registration: no second app by accident, no secret left in a field.
+  await expect(page.getByLabel('Client ID')).toHaveValue('');
+  await expect(page.getByLabel('Client secret')).toHaveValue('');
+  await expect(page.getByLabel('Token URL')).toHaveValue('');
   expect(await page.content()).not.toContain(CLIENT_SECRET);
+  await screenshot(page, 'oauth-app-registered');
 }
 
 /** Every token the provider handed out stays out of the page. */

@@ -64,6 +64,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 
 export default function OAuthAppsSettingsPage() {
   const { slug, canEdit, redirectUri, providers, apps } = useLoaderData<typeof loader>();
+  const platform = providers.filter((p) => p.platform);
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const [provider, setProvider] = useState('github');
@@ -97,7 +98,11 @@ export default function OAuthAppsSettingsPage() {
           <h2 className="text-sm font-semibold text-slate-900">Registered apps</h2>
         </div>
         {apps.length === 0 ? (
-          <p className="px-5 py-6 text-sm text-slate-500 sm:px-6">No apps yet. Providers marked “platform” below can connect without one.</p>
+          <p className="px-5 py-6 text-sm text-slate-500 sm:px-6">
+            {platform.length > 0
+              ? 'No apps yet. Providers marked “platform” below can connect without one.'
+              : 'No apps yet. Register one below to connect OAuth credentials, or paste tokens you already have.'}
+          </p>
         ) : (
           <ul className="divide-y divide-slate-100">
             {apps.map((app) => (
@@ -124,13 +129,13 @@ export default function OAuthAppsSettingsPage() {
             ))}
           </ul>
         )}
-        <div className="flex flex-wrap gap-2 border-t border-slate-200 px-5 py-3 sm:px-6">
-          {providers
-            .filter((p) => p.platform)
-            .map((p) => (
+        {platform.length > 0 ? (
+          <div className="flex flex-wrap gap-2 border-t border-slate-200 px-5 py-3 sm:px-6">
+            {platform.map((p) => (
               <Badge key={p.id}>{p.label}: platform</Badge>
             ))}
-        </div>
+          </div>
+        ) : null}
       </Card>
 
       {canEdit ? (
