@@ -45,7 +45,7 @@ export async function credentialConnectionView(credential: CredentialView): Prom
     injectable: spec.injectable,
     baseUrl,
     baseUrlMissing: spec.injectable && baseUrl === null,
-    injection: spec.injectable ? describeInjection(effectiveInjection(credential.service, credential.type, settings)) : null,
+    injection: spec.injectable ? describeInjection(effectiveInjection(credential.service, credential.type, settings), credential.type) : null,
     fields,
     upstreamTimeoutMs: settings.upstreamTimeoutMs ?? null,
     lastHostChange: change

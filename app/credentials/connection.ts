@@ -52,13 +52,14 @@ export function effectiveInjection(serviceId: string, type: CredentialType, sett
   return getService(serviceId)?.auth[type] ? injectionFor(serviceId, type) : { kind: 'none' };
 }
 
-/** The placement in words, as a request would show it ("Authorization: Bearer <key>", "?key=<key>"). */
-export function describeInjection(injection: Injection): string {
+/** The placement in words, as a request would show it ("Authorization: Bearer <key>", "?key=<key>"; OAuth sends its access token). */
+export function describeInjection(injection: Injection, type: CredentialType = 'api_key'): string {
+  const value = type === 'oauth' ? '<access token>' : '<key>';
   switch (injection.kind) {
     case 'header':
-      return `${injection.header}: ${injection.scheme ? `${injection.scheme} ` : ''}<key>`;
+      return `${injection.header}: ${injection.scheme ? `${injection.scheme} ` : ''}${value}`;
     case 'query':
-      return `?${injection.param}=<key>`;
+      return `?${injection.param}=${value}`;
     case 'basic':
       return 'Authorization: Basic <username:password>';
     case 'none':
