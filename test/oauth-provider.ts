@@ -357,3 +357,19 @@ export async function startTestOAuthProvider(input: TestOAuthProviderOptions = {
   };
   return provider;
 }
+
+/** The fields of a Custom OAuth app for this provider, as the OAuth apps form and createOAuthApp take them. */
+export function customAppFields(provider: TestOAuthProvider, name: string, clientSecret: string = provider.clientSecret) {
+  return {
+    provider: 'custom' as const,
+    name,
+    clientId: provider.clientId,
+    clientSecret,
+    authorizationUrl: provider.authorizationUrl,
+    tokenUrl: provider.tokenUrl,
+    revocationUrl: provider.revocationUrl,
+    userinfoUrl: provider.userinfoUrl,
+    scopes: 'read',
+    clientAuth: 'basic' as const,
+  };
+}

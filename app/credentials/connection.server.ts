@@ -1,22 +1,18 @@
 // What a credential's detail page says about its connection: base URL (and who last moved its host), key placement, non-secret fields, timeout.
 import { CREDENTIAL_AUDIT_ACTIONS, type CredentialView } from '~/credentials/credentials.server';
-import { connectionSpecFor, describeInjection, effectiveBaseUrl, effectiveInjection, nonSecretFieldSpecs } from '~/credentials/connection';
+import {
+  connectionSpecFor,
+  describeInjection,
+  effectiveBaseUrl,
+  effectiveInjection,
+  nonSecretFieldSpecs,
+  type CredentialConnectionView,
+} from '~/credentials/connection';
+
+export type { CredentialConnectionView };
 import { parseCredentialSettings } from '~/credentials/settings';
 import { prisma } from '~/db.server';
 
-export interface CredentialConnectionView {
-  injectable: boolean;
-  baseUrl: { url: string; source: 'catalog' | 'custom' } | null;
-  /** The proxy cannot forward without one (409 no_base_url until someone sets it). */
-  baseUrlMissing: boolean;
-  /** "Authorization: Bearer <key>", "?key=<key>", … (null for credentials that are not injected). */
-  injection: string | null;
-  /** The catalog's non-secret fields with their labels, in catalog order (host, port, username …). */
-  fields: { name: string; label: string; value: string }[];
-  upstreamTimeoutMs: number | null;
-  /** The latest change of the base URL's host, from the audit log. */
-  lastHostChange: { at: Date; actorLabel: string; fromHost: string | null; toHost: string | null } | null;
-}
 
 function text(details: unknown, key: string): string | null {
   const value = details && typeof details === 'object' ? (details as Record<string, unknown>)[key] : null;

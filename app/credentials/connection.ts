@@ -52,6 +52,21 @@ export function effectiveInjection(serviceId: string, type: CredentialType, sett
   return getService(serviceId)?.auth[type] ? injectionFor(serviceId, type) : { kind: 'none' };
 }
 
+/** What a credential's detail page says about its connection (built by connection.server.ts, shown by the connection card). */
+export interface CredentialConnectionView {
+  injectable: boolean;
+  baseUrl: { url: string; source: 'catalog' | 'custom' } | null;
+  /** The proxy cannot forward without one (409 no_base_url until someone sets it). */
+  baseUrlMissing: boolean;
+  /** "Authorization: Bearer <key>", "?key=<key>", … (null for credentials that are not injected). */
+  injection: string | null;
+  /** The catalog's non-secret fields with their labels, in catalog order (host, port, username …). */
+  fields: { name: string; label: string; value: string }[];
+  upstreamTimeoutMs: number | null;
+  /** The latest change of the base URL's host, from the audit log. */
+  lastHostChange: { at: Date | string; actorLabel: string; fromHost: string | null; toHost: string | null } | null;
+}
+
 /** The placement in words, as a request would show it ("Authorization: Bearer <key>", "?key=<key>"; OAuth sends its access token). */
 export function describeInjection(injection: Injection, type: CredentialType = 'api_key'): string {
   const value = type === 'oauth' ? '<access token>' : '<key>';

@@ -103,6 +103,25 @@ export async function notifyStatusChange(credentialId: string): Promise<void> {
 }
 
 /**
+ * Sets a status in a transaction of its own (with `extra` columns written in the same one), then announces
+ * it when it changed: the workers' way to change a status outside any other write.
+ */
+export async function applyCredentialStatus(
+  credential: { id: string; organizationId: string },
+  want: { status: CredentialStatus; cause: StatusCause | null; reason: string | null },
+  context: AuditContext,
+  now: Date,
+  extra?: { nextRefreshAt?: Date | null },
+): Promise<boolean> {
+  const result = await prisma.$transaction(async (tx) => {
+    if (extra) await tx.credential.update({ where: { id: credential.id }, data: extra });
+    return setCredentialStatus(tx, { credentialId: credential.id, organizationId: credential.organizationId, ...want, context, now });
+  });
+  if (result.changed) await notifyStatusChange(credential.id);
+  return result.changed;
+}
+
+/**
  * One credential's status as it stands now (statusNow with the organization's warning window and whether a
  * refresh token is stored), for pages that show a single credential. Null when it does not exist there.
  */

@@ -1,6 +1,6 @@
 // The health sweep (every minute, idempotent): expiry statuses with their causes, overdue refreshes, and refresh jobs rebuilt from PostgreSQL.
 import { systemAuditContext } from '~/audit/audit.server';
-import { notifyStatusChange, setCredentialStatus } from '~/credentials/status.server';
+import { applyCredentialStatus } from '~/credentials/status.server';
 import type { StatusCause } from '~/credentials/status';
 import { prisma } from '~/db.server';
 import type { CredentialStatus } from '~/generated/prisma/enums';
@@ -52,26 +52,13 @@ export function expiryStatusFor(
 }
 
 /** Sets a status with its cause outside any other transaction, and announces it when it changed. */
-async function applyStatus(
+function applyStatus(
   credential: { id: string; organizationId: string },
   want: { status: CredentialStatus; cause: StatusCause | null; reason: string | null },
   now: Date,
   extra?: { nextRefreshAt?: Date | null },
 ): Promise<boolean> {
-  const result = await prisma.$transaction(async (tx) => {
-    if (extra) await tx.credential.update({ where: { id: credential.id }, data: extra });
-    return setCredentialStatus(tx, {
-      credentialId: credential.id,
-      organizationId: credential.organizationId,
-      status: want.status,
-      cause: want.cause,
-      reason: want.reason,
-      context: SWEEP_CONTEXT,
-      now,
-    });
-  });
-  if (result.changed) await notifyStatusChange(credential.id);
-  return result.changed;
+  return applyCredentialStatus(credential, want, SWEEP_CONTEXT, now, extra);
 }
 
 type ExpiryRow = {

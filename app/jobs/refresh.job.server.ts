@@ -2,7 +2,7 @@
 import type { Job } from 'bullmq';
 import { systemAuditContext } from '~/audit/audit.server';
 import type { StatusCause } from '~/credentials/status';
-import { notifyStatusChange, setCredentialStatus } from '~/credentials/status.server';
+import { applyCredentialStatus } from '~/credentials/status.server';
 import { prisma } from '~/db.server';
 import { logger } from '~/logger.server';
 import { humanTime } from '~/oauth/errors';
@@ -70,7 +70,7 @@ async function lastRefreshFailure(credentialId: string): Promise<string | null> 
 }
 
 /** Sets a status outside any other transaction and announces it when it changed. */
-export async function changeStatus(
+export function changeStatus(
   credential: { id: string; organizationId: string },
   status: 'expired' | 'needs_attention' | 'active',
   reason: string | null,
@@ -78,20 +78,7 @@ export async function changeStatus(
   now: Date,
   extra?: { nextRefreshAt?: Date | null },
 ): Promise<boolean> {
-  const result = await prisma.$transaction(async (tx) => {
-    if (extra) await tx.credential.update({ where: { id: credential.id }, data: extra });
-    return setCredentialStatus(tx, {
-      credentialId: credential.id,
-      organizationId: credential.organizationId,
-      status,
-      reason,
-      cause,
-      context: REFRESH_CONTEXT,
-      now,
-    });
-  });
-  if (result.changed) await notifyStatusChange(credential.id);
-  return result.changed;
+  return applyCredentialStatus(credential, { status, reason, cause }, REFRESH_CONTEXT, now, extra);
 }
 
 /** How far ahead of expiry the job asks refreshCredential to act (the job already runs at the chosen moment). */

@@ -5,7 +5,7 @@ import type { CredentialActor } from '~/credentials/credentials.server';
 import { prisma } from '~/db.server';
 import { createOAuthApp } from '~/oauth/apps.server';
 import { writeCredentialSecrets } from '~/vault/vault.server';
-import type { TestOAuthProvider } from '../../test/oauth-provider';
+import { customAppFields, type TestOAuthProvider } from '../../test/oauth-provider';
 import type { StrictOidcProvider } from '../../test/strict-oidc-provider';
 
 export interface OrgFixture {
@@ -29,18 +29,7 @@ export async function createOrg(): Promise<OrgFixture> {
 export async function createProviderApp(org: OrgFixture, provider: TestOAuthProvider): Promise<string> {
   // The local provider listens on 127.0.0.1: only an organization that allows private hosts may register and reach it.
   await prisma.organization.update({ where: { id: org.organizationId }, data: { allowPrivateHosts: true } });
-  const app = await createOAuthApp(org.actor, {
-    provider: 'custom',
-    name: `Local ${crypto.randomBytes(3).toString('hex')}`,
-    clientId: provider.clientId,
-    clientSecret: provider.clientSecret,
-    authorizationUrl: provider.authorizationUrl,
-    tokenUrl: provider.tokenUrl,
-    revocationUrl: provider.revocationUrl,
-    userinfoUrl: provider.userinfoUrl,
-    scopes: 'read',
-    clientAuth: 'basic',
-  });
+  const app = await createOAuthApp(org.actor, customAppFields(provider, `Local ${crypto.randomBytes(3).toString('hex')}`));
   return app.id;
 }
 

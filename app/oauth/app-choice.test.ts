@@ -6,7 +6,7 @@ import { hashSessionToken } from '~/auth/session.server';
 import type { CredentialActor } from '~/credentials/credentials.server';
 import { prisma } from '~/db.server';
 import { closeQueues } from '~/queue/queue.server';
-import { startTestOAuthProvider, type TestOAuthProvider } from '../../test/oauth-provider';
+import { customAppFields, startTestOAuthProvider, type TestOAuthProvider } from '../../test/oauth-provider';
 import { connectOptions, createOAuthApp } from './apps.server';
 import { completeAuthorization, startConnect, startReconnect } from './flow.server';
 
@@ -17,17 +17,7 @@ let sessionId: string;
 const apps: Record<'alpha' | 'beta', string> = { alpha: '', beta: '' };
 
 function register(name: string, provider: TestOAuthProvider) {
-  return createOAuthApp(actor, {
-    provider: 'custom',
-    name,
-    clientId: provider.clientId,
-    clientSecret: provider.clientSecret,
-    authorizationUrl: provider.authorizationUrl,
-    tokenUrl: provider.tokenUrl,
-    userinfoUrl: provider.userinfoUrl,
-    scopes: 'read',
-    clientAuth: 'basic',
-  });
+  return createOAuthApp(actor, customAppFields(provider, name));
 }
 
 /** The provider signs in at once (autoApprove) and sends the browser back with a code. */

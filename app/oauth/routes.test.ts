@@ -14,7 +14,7 @@ import { action as connectAction } from '~/routes/orgs.$orgSlug.credentials.$id_
 import { action as disconnectAction } from '~/routes/orgs.$orgSlug.credentials.$id_.disconnect';
 import { action as newAction, loader as newLoader } from '~/routes/orgs.$orgSlug.credentials.new';
 import { action as settingsAction, loader as settingsLoader } from '~/routes/orgs.$orgSlug.settings_.oauth';
-import { startTestOAuthProvider, type TestOAuthProvider } from '../../test/oauth-provider';
+import { customAppFields, startTestOAuthProvider, type TestOAuthProvider } from '../../test/oauth-provider';
 
 type User = Awaited<ReturnType<typeof createSignedUpUser>>;
 const CANARY = `client-secret-CANARY-${crypto.randomBytes(10).toString('hex')}`;
@@ -29,20 +29,7 @@ function location(response: unknown): string {
 }
 
 async function registerApp(user: User) {
-  const form = {
-    intent: 'create',
-    provider: 'custom',
-    name: 'Local',
-    clientId: provider.clientId,
-    clientSecret: CANARY,
-    authorizationUrl: provider.authorizationUrl,
-    tokenUrl: provider.tokenUrl,
-    revocationUrl: provider.revocationUrl,
-    userinfoUrl: provider.userinfoUrl,
-    scopes: 'read',
-    clientAuth: 'basic',
-    pkce: 'on',
-  };
+  const form = { intent: 'create', ...customAppFields(provider, 'Local', CANARY), pkce: 'on' };
   const request = postRequest(`/orgs/${user.slug}/settings/oauth`, form, user.cookie);
   return settle(() => settingsAction({ request, params: { orgSlug: user.slug }, context: testContext }));
 }

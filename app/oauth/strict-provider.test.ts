@@ -48,18 +48,24 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | 'still waiting'
   return Promise.race([promise, new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), ms))]);
 }
 
+/** Runs a refresh and reads the row while its token request is in flight and after: the marker is set, then cleared. */
+async function markerAround(credentialId: string, run: () => Promise<unknown>) {
+  const before = op.tokenRequests.length;
+  const refresh = run();
+  await vi.waitFor(() => expect(op.tokenRequests.length).toBeGreaterThan(before), { timeout: 5_000, interval: 5 });
+  const during = await prisma.credential.findUniqueOrThrow({ where: { id: credentialId } });
+  expect(during.refreshRequestStartedAt).toBeInstanceOf(Date);
+  await expect(refresh).resolves.toMatchObject({ outcome: 'refreshed' });
+  const after = await prisma.credential.findUniqueOrThrow({ where: { id: credentialId } });
+  expect(after.refreshRequestStartedAt).toBeNull();
+  return { during, after };
+}
+
 describe('the in-flight marker of a refresh-token request', () => {
   it('is committed before the token request is sent and cleared when the answer is stored (one at a time)', async () => {
     const cred = await createStrictOAuthCredential(org, op, appId, { expiresInMs: 3_000 });
     op.options.tokenDelayMs = 400;
-    const before = op.tokenRequests.length;
-    const refresh = refreshCredential(cred.id);
-    await vi.waitFor(() => expect(op.tokenRequests.length).toBeGreaterThan(before), { timeout: 5_000, interval: 5 });
-    const during = await prisma.credential.findUniqueOrThrow({ where: { id: cred.id } });
-    expect(during.refreshRequestStartedAt).toBeInstanceOf(Date);
-    await expect(refresh).resolves.toMatchObject({ outcome: 'refreshed' });
-    const after = await prisma.credential.findUniqueOrThrow({ where: { id: cred.id } });
-    expect(after.refreshRequestStartedAt).toBeNull();
+    const { during, after } = await markerAround(cred.id, () => refreshCredential(cred.id));
     expect(after.version).toBe(during.version + 1);
   });
 
@@ -68,20 +74,15 @@ describe('the in-flight marker of a refresh-token request', () => {
     const runAt = new Date(Math.floor(Date.now() / 1000) * 1000);
     await prisma.credential.update({ where: { id: cred.id }, data: { nextRefreshAt: runAt } });
     op.options.tokenDelayMs = 400;
-    const before = op.tokenRequests.length;
-    const refresh = refreshScheduled({
-      credentialId: cred.id,
-      runAt: runAt.getTime(),
-      forExpiry: cred.expiresAt.getTime(),
-      dueBefore: cred.expiresAt.getTime(),
-      context: { actor: { type: 'system', id: null, label: 'test' }, ip: null, userAgent: null },
-    });
-    await vi.waitFor(() => expect(op.tokenRequests.length).toBeGreaterThan(before), { timeout: 5_000, interval: 5 });
-    const during = await prisma.credential.findUniqueOrThrow({ where: { id: cred.id } });
-    expect(during.refreshRequestStartedAt).toBeInstanceOf(Date);
-    await expect(refresh).resolves.toMatchObject({ outcome: 'refreshed' });
-    const after = await prisma.credential.findUniqueOrThrow({ where: { id: cred.id } });
-    expect(after.refreshRequestStartedAt).toBeNull();
+    await markerAround(cred.id, () =>
+      refreshScheduled({
+        credentialId: cred.id,
+        runAt: runAt.getTime(),
+        forExpiry: cred.expiresAt.getTime(),
+        dueBefore: cred.expiresAt.getTime(),
+        context: { actor: { type: 'system', id: null, label: 'test' }, ip: null, userAgent: null },
+      }),
+    );
   });
 
   it('a refresh whose answer was lost is retried within the reuse grace and access survives', async () => {

@@ -22,7 +22,7 @@ import { action as membersAction } from '~/routes/orgs.$orgSlug.members';
 import { action as settingsAction } from '~/routes/orgs.$orgSlug.settings';
 import { action as networkAction } from '~/routes/orgs.$orgSlug.settings.network';
 import { action as oauthAppsAction } from '~/routes/orgs.$orgSlug.settings_.oauth';
-import { startTestOAuthProvider, type TestOAuthProvider } from '../../test/oauth-provider';
+import { customAppFields, startTestOAuthProvider, type TestOAuthProvider } from '../../test/oauth-provider';
 import { grantOf, PERMISSION_NAMES, type Grant, type Permission } from './permissions';
 import { ROLES, type Role } from './roles';
 
@@ -138,20 +138,7 @@ function creatorFor(role: Role, scope: Scope): Role {
 }
 
 function appForm(name: string) {
-  return {
-    intent: 'create',
-    provider: 'custom',
-    name,
-    clientId: provider.clientId,
-    clientSecret: 'app-secret',
-    authorizationUrl: provider.authorizationUrl,
-    tokenUrl: provider.tokenUrl,
-    revocationUrl: provider.revocationUrl,
-    userinfoUrl: provider.userinfoUrl,
-    scopes: 'read',
-    clientAuth: 'basic',
-    pkce: 'on',
-  };
+  return { intent: 'create', ...customAppFields(provider, name, 'app-secret'), pkce: 'on' };
 }
 
 /** Does `permission` as `role` on a target of `scope`, through the route (or service) a person would use. */

@@ -1,7 +1,7 @@
 // Credential detail: metadata by type, actions by type and role, and this credential's audit events.
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Link, useLoaderData } from '@remix-run/react';
-import { ArrowLeft, Bot, ChevronRight, Download, Eye, Pencil, RefreshCw, Upload } from 'lucide-react';
+import { ArrowLeft, Bot, ChevronRight, Download, Eye, Pencil, RefreshCw, Upload, type LucideIcon } from 'lucide-react';
 import { agentsDependingOn } from '~/agents/agents.server';
 import { listAuditEvents, type AuditEventView } from '~/audit/audit.server';
 import { ServiceLogo } from '~/components/ServiceLogo';
@@ -210,52 +210,17 @@ export default function CredentialDetailPage() {
       />
       {c.type === 'api_key' || c.type === 'password' ? (
         <>
-          {may.reveal ? (
-            <Button variant="secondary" asChild>
-              <Link to={`${base}/reveal`}>
-                <Eye className="size-4" aria-hidden />
-                Reveal
-              </Link>
-            </Button>
-          ) : null}
-          {may.replace ? (
-            <Button variant="secondary" asChild>
-              <Link to={`${base}/replace`}>
-                <RefreshCw className="size-4" aria-hidden />
-                Replace value
-              </Link>
-            </Button>
-          ) : null}
+          {may.reveal ? <ActionLink to={`${base}/reveal`} icon={Eye} label="Reveal" /> : null}
+          {may.replace ? <ActionLink to={`${base}/replace`} icon={RefreshCw} label="Replace value" /> : null}
         </>
       ) : null}
       {c.type === 'file' ? (
         <>
-          {may.reveal ? (
-            <Button variant="secondary" asChild>
-              <Link to={`${base}/reveal`}>
-                <Download className="size-4" aria-hidden />
-                Download
-              </Link>
-            </Button>
-          ) : null}
-          {may.replace ? (
-            <Button variant="secondary" asChild>
-              <Link to={`${base}/replace`}>
-                <Upload className="size-4" aria-hidden />
-                Upload new file
-              </Link>
-            </Button>
-          ) : null}
+          {may.reveal ? <ActionLink to={`${base}/reveal`} icon={Download} label="Download" /> : null}
+          {may.replace ? <ActionLink to={`${base}/replace`} icon={Upload} label="Upload new file" /> : null}
         </>
       ) : null}
-      {may.edit ? (
-        <Button variant="secondary" asChild>
-          <Link to={`${base}/edit`}>
-            <Pencil className="size-4" aria-hidden />
-            Edit
-          </Link>
-        </Button>
-      ) : null}
+      {may.edit ? <ActionLink to={`${base}/edit`} icon={Pencil} label="Edit" /> : null}
       {may.delete ? <DeleteCredentialDialog name={c.name} action={`${base}/delete`} agents={agents} revocation={oauth?.plan ?? null} /> : null}
     </div>
   );
@@ -461,5 +426,17 @@ function DependentAgents({
         </ul>
       )}
     </Card>
+  );
+}
+
+/** A secondary action button that is a link (Reveal, Replace value, Download, Upload new file). */
+function ActionLink({ to, icon: Icon, label }: { to: string; icon: LucideIcon; label: string }) {
+  return (
+    <Button variant="secondary" asChild>
+      <Link to={to}>
+        <Icon className="size-4" aria-hidden />
+        {label}
+      </Link>
+    </Button>
   );
 }

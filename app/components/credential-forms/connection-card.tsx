@@ -3,16 +3,9 @@ import { Link } from '@remix-run/react';
 import { AlertTriangle } from 'lucide-react';
 import { RelativeTime } from '~/components/credentials/relative-time';
 import { Badge, Card } from '~/components/ui/card';
+import type { CredentialConnectionView } from '~/credentials/connection';
 
-export interface ConnectionCardData {
-  injectable: boolean;
-  baseUrl: { url: string; source: 'catalog' | 'custom' } | null;
-  baseUrlMissing: boolean;
-  injection: string | null;
-  fields: { name: string; label: string; value: string }[];
-  upstreamTimeoutMs: number | null;
-  lastHostChange: { at: Date | string; actorLabel: string; fromHost: string | null; toHost: string | null } | null;
-}
+export type ConnectionCardData = CredentialConnectionView;
 
 function Row({ label, children }: { label: string; children: React.ReactNode }) {
   return (

@@ -7,7 +7,7 @@ import { Link2, RefreshCw, Unplug } from 'lucide-react';
 import { useState } from 'react';
 import { AgentImpact, type DependentAgent } from '~/components/credentials/agent-impact';
 import { Button } from '~/components/ui/button';
-import { ConfirmDialogContent } from '~/components/ui/confirm-dialog';
+import { ConfirmDialogActions, ConfirmDialogContent } from '~/components/ui/confirm-dialog';
 import { AppPicker, type AppChoice } from './app-picker';
 import { agentsLosingAccessWith, RevocationSummary, SharedGrantChoice, type RevocationPlanView } from './revocation-notice';
 
@@ -71,17 +71,12 @@ export function OAuthActions({ credential, canManage, agents = [], plan = null, 
           >
             <Form method="post" action={connectAction} reloadDocument className="mt-4 space-y-5">
               <AppPicker apps={apps} selected={currentAppId} />
-              <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-                <Dialog.Close asChild>
-                  <Button type="button" variant="secondary">
-                    Cancel
-                  </Button>
-                </Dialog.Close>
+              <ConfirmDialogActions>
                 <Button type="submit">
                   <ConnectIcon className="size-4" aria-hidden />
                   {connectLabel}
                 </Button>
-              </div>
+              </ConfirmDialogActions>
             </Form>
           </ConfirmDialogContent>
         ) : null}
@@ -128,17 +123,12 @@ export function OAuthActions({ credential, canManage, agents = [], plan = null, 
               onSubmit={() => setConfirming(false)}
             >
               <SharedGrantChoice plan={plan} revoke={revoke} onChange={setRevoke} />
-              <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-                <Dialog.Close asChild>
-                  <Button type="button" variant="secondary">
-                    Cancel
-                  </Button>
-                </Dialog.Close>
+              <ConfirmDialogActions>
                 <Button type="submit" className="bg-red-600 hover:bg-red-500 focus-visible:outline-red-600">
                   <Unplug className="size-4" aria-hidden />
                   Disconnect
                 </Button>
-              </div>
+              </ConfirmDialogActions>
             </Form>
           </ConfirmDialogContent>
         </Dialog.Root>

@@ -1,11 +1,12 @@
 // Step 2 of "Add credential" for OAuth, in the add page's own card: Connect (choose the app when there are several) or paste tokens, with a way back and a way out.
 import { Form, Link } from '@remix-run/react';
 import { ClipboardPaste, ExternalLink, Link2, Settings2 } from 'lucide-react';
+import { describe, FieldShell } from '~/components/credential-forms/form-fields';
 import { useBrowserTimeZone } from '~/components/credential-forms/time-zone';
 import { ServiceLogo } from '~/components/ServiceLogo';
 import { Button } from '~/components/ui/button';
 import { Badge, Card } from '~/components/ui/card';
-import { ErrorList, FormError, Input, Label, Select } from '~/components/ui/field';
+import { FormError, Input, Label, Select } from '~/components/ui/field';
 import { FALLBACK_TIME_ZONE } from '~/credentials/expiry';
 import { cn } from '~/utils/misc';
 import { AppPicker, type AppChoice } from './app-picker';
@@ -51,13 +52,8 @@ function TextField({
   required?: boolean;
 }) {
   const id = `oauth-${name}`;
-  const describedBy = [hint ? `${id}-hint` : null, errors?.length ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
   return (
-    <div>
-      <Label htmlFor={id}>
-        {label}
-        {optional ? <span className="ml-1 font-normal text-slate-500">(optional)</span> : null}
-      </Label>
+    <FieldShell id={id} label={label} hint={hint} errors={errors} optional={optional}>
       <Input
         id={id}
         name={name}
@@ -67,17 +63,10 @@ function TextField({
         required={required}
         autoComplete="off"
         spellCheck={false}
-        className={cn('mt-1.5', mono && 'font-mono')}
-        aria-invalid={errors?.length ? true : undefined}
-        aria-describedby={describedBy}
+        className={cn(mono && 'font-mono')}
+        {...describe(id, errors, Boolean(hint))}
       />
-      {hint ? (
-        <p id={`${id}-hint`} className="mt-1.5 text-xs text-slate-500">
-          {hint}
-        </p>
-      ) : null}
-      <ErrorList id={`${id}-error`} errors={errors} />
-    </div>
+    </FieldShell>
   );
 }
 

@@ -2,6 +2,7 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import { X, type LucideIcon } from 'lucide-react';
 import type { ReactNode } from 'react';
+import { Button } from '~/components/ui/button';
 import { cn } from '~/utils/misc';
 
 const TONES = { red: 'bg-red-50 text-red-600', amber: 'bg-amber-50 text-amber-600' } as const;
@@ -47,5 +48,19 @@ export function ConfirmDialogContent({
         {children}
       </Dialog.Content>
     </Dialog.Portal>
+  );
+}
+
+/** The dialog's action row: Cancel (closes the dialog) and the confirming button(s) given as children. */
+export function ConfirmDialogActions({ children }: { children: ReactNode }) {
+  return (
+    <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
+      <Dialog.Close asChild>
+        <Button type="button" variant="secondary">
+          Cancel
+        </Button>
+      </Dialog.Close>
+      {children}
+    </div>
   );
 }
