@@ -8,8 +8,6 @@ import {
   nonSecretFieldSpecs,
   type CredentialConnectionView,
 } from '~/credentials/connection';
-
-export type { CredentialConnectionView };
 import { parseCredentialSettings } from '~/credentials/settings';
 import { prisma } from '~/db.server';
 

@@ -51,16 +51,6 @@ export function expiryStatusFor(
   return { status: 'active', cause: null, reason: null };
 }
 
-/** Sets a status with its cause outside any other transaction, and announces it when it changed. */
-function applyStatus(
-  credential: { id: string; organizationId: string },
-  want: { status: CredentialStatus; cause: StatusCause | null; reason: string | null },
-  now: Date,
-  extra?: { nextRefreshAt?: Date | null },
-): Promise<boolean> {
-  return applyCredentialStatus(credential, want, SWEEP_CONTEXT, now, extra);
-}
-
 type ExpiryRow = {
   id: string;
   organizationId: string;
@@ -98,7 +88,7 @@ async function sweepExpiries(now: Date, report: SweepReport) {
     for (const row of rows) {
       const want = expiryStatusFor(row.expiresAt, row.warningWindowDays, now);
       if (want.status === row.status && want.cause === row.statusCause && want.reason === row.statusReason) continue;
-      const changed = await applyStatus(row, want, now);
+      const changed = await applyCredentialStatus(row, want, SWEEP_CONTEXT, now);
       if (!changed) report.reasonsUpdated++;
       else if (want.status === 'expired') report.expired++;
       else if (want.status === 'expiring') report.expiring++;
@@ -128,13 +118,14 @@ async function sweepExpiredOAuth(now: Date, report: SweepReport) {
     ORDER BY c."expiresAt" LIMIT ${SWEEP_BATCH}`;
   for (const row of rows) {
     if (!row.hasRefreshToken) {
-      await applyStatus(
+      await applyCredentialStatus(
         row,
         {
           status: 'expired',
           cause: 'token_expired_no_refresh',
           reason: `Access token expired at ${humanTime(row.expiresAt)}; the provider issued no refresh token, so connect it again`,
         },
+        SWEEP_CONTEXT,
         now,
         { nextRefreshAt: null },
       );
@@ -144,7 +135,7 @@ async function sweepExpiredOAuth(now: Date, report: SweepReport) {
       const want = since
         ? { status: 'needs_attention' as const, cause: 'refresh_failing' as const, reason: failingReason(since, (await lastFailure(row.id)) ?? 'the provider did not answer') }
         : { status: 'needs_attention' as const, cause: 'refresh_overdue' as const, reason: `Access token expired at ${humanTime(row.expiresAt)} before it was refreshed; retrying` };
-      await applyStatus(row, want, now);
+      await applyCredentialStatus(row, want, SWEEP_CONTEXT, now);
       // Retry at once: the refresh returns the status to active when it succeeds.
       await scheduleCredentialRefreshAt(row.id, row.expiresAt, { runAt: now, now });
     }

@@ -5,8 +5,6 @@ import { RelativeTime } from '~/components/credentials/relative-time';
 import { Badge, Card } from '~/components/ui/card';
 import type { CredentialConnectionView } from '~/credentials/connection';
 
-export type ConnectionCardData = CredentialConnectionView;
-
 function Row({ label, children }: { label: string; children: React.ReactNode }) {
   return (
     <div className="min-w-0">
@@ -16,7 +14,7 @@ function Row({ label, children }: { label: string; children: React.ReactNode }) 
   );
 }
 
-export function ConnectionCard({ connection: c, editHref, now }: { connection: ConnectionCardData; editHref: string | null; now: Date | string }) {
+export function ConnectionCard({ connection: c, editHref, now }: { connection: CredentialConnectionView; editHref: string | null; now: Date | string }) {
   if (!c.injectable && c.fields.length === 0) return null;
   return (
     <Card className="p-5" aria-labelledby="connection-heading" role="region">
