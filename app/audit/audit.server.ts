@@ -12,7 +12,7 @@ import { clientIp } from '~/utils/http.server';
 import { sanitizeAuditDetails, type AuditJson } from './sanitize';
 
 export const GENESIS_HASH = '0'.repeat(64);
-const ACTOR_TYPES = ['user', 'agent', 'system'] as const satisfies readonly ActorType[];
+export const ACTOR_TYPES = ['user', 'agent', 'api_token', 'system'] as const satisfies readonly ActorType[];
 const MAX_USER_AGENT = 512;
 
 export interface AuditActor {

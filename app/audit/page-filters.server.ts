@@ -21,7 +21,7 @@ const dateText = z.union([z.literal(''), z.iso.date({ error: DATE_MESSAGE })], {
 const MAX_CURSOR = 2_147_483_647;
 
 const pageQuerySchema = z.object({
-  actor: z.union([z.literal(''), z.literal('system'), z.literal('agent'), z.string().regex(/^user:[0-9a-f-]{36}$/i)]).catch(''),
+  actor: z.union([z.literal(''), z.literal('system'), z.literal('agent'), z.literal('api_token'), z.string().regex(/^user:[0-9a-f-]{36}$/i)]).catch(''),
   action: z.string().trim().max(100).catch(''),
   credential: z.string().trim().max(200).catch(''),
   from: dateText,
@@ -50,7 +50,7 @@ export async function auditFilterFromUrl(
   }
 
   const filter: AuditFilter = {};
-  if (query.actor === 'system' || query.actor === 'agent') filter.actorType = query.actor;
+  if (query.actor === 'system' || query.actor === 'agent' || query.actor === 'api_token') filter.actorType = query.actor;
   else if (query.actor.startsWith('user:')) {
     filter.actorType = 'user';
     filter.actorId = query.actor.slice(5);

@@ -14,12 +14,12 @@ registerStatefulModule('cluster/invalidation', import.meta.url);
 export const INVALIDATION_CHANNEL = 'latchkey_invalidation';
 
 /**
- * What changed. `agents`: agent tokens, allowlists, agents, an organization's private-hosts setting (the
+ * What changed. `agents`: agent tokens, allowlists and delivery grants, agents, an organization's private-hosts setting (the
  * agent authentication cache). `credentials`: what the proxy reads of a credential (status, settings,
  * name, value version, deletion). `data-keys`: an organization's data keys (rotation, removal).
  * A new kind of cached state adds its topic here, a handler with onInvalidation, and a producer.
  */
-export const INVALIDATION_TOPICS = ['agents', 'credentials', 'data-keys'] as const;
+export const INVALIDATION_TOPICS = ['agents', 'api-tokens', 'credentials', 'data-keys'] as const;
 export type InvalidationTopic = (typeof INVALIDATION_TOPICS)[number];
 
 export interface Invalidation {

@@ -1,5 +1,5 @@
 // Builds the CredentialActor for credential services from the signed-in membership and the request.
-import { auditContextFromRequest } from '~/audit/audit.server';
+import { auditContextFromRequest, type AuditContext } from '~/audit/audit.server';
 import type { CredentialActor } from '~/credentials/credentials.server';
 import type { OrgContext } from '~/orgs/membership.server';
 import { clientIp } from '~/utils/http.server';
@@ -21,4 +21,12 @@ export function credentialActor(ctx: OrgContext, request: Request, loadContext?:
     ip: clientIp(loadContext) ?? origin.ip,
     userAgent: origin.userAgent,
   };
+}
+
+/** The audit log's actor and origin for a credential actor: the person, or the API token acting for them. */
+export function credentialAuditContext(actor: CredentialActor): AuditContext {
+  const who = actor.token
+    ? { type: 'api_token' as const, id: actor.token.id, label: actor.token.label }
+    : { type: 'user' as const, id: actor.userId, label: actor.userLabel };
+  return { actor: who, ip: actor.ip, userAgent: actor.userAgent };
 }

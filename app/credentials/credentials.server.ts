@@ -1,4 +1,5 @@
 // Credential services (API key, username/password, file): create, edit, replace, delete, reveal — role-checked, tenant-scoped, audited.
+import { credentialAuditContext } from '~/credentials/actor.server';
 import { invalidateCredentialCounts } from '~/credentials/query.server';
 import { REAUTH_WINDOW_MS } from '~/auth/session.server';
 import { recordAudit } from '~/audit/audit.server';
@@ -53,6 +54,8 @@ export interface CredentialActor {
   role: Role;
   ip: string | null;
   userAgent: string | null;
+  /** Set when the person acts through a management API token: the audit log names the token as the actor. */
+  token?: { id: string; label: string };
 }
 
 /** A file as handed over by parseCredentialUpload, or raw name and bytes (checked again here). */
@@ -389,11 +392,7 @@ export const CREDENTIAL_AUDIT_ACTIONS = {
 function auditContext(actor: CredentialActor) {
   return {
     organizationId: actor.organizationId,
-    context: {
-      actor: { type: 'user' as const, id: actor.userId, label: actor.userLabel },
-      ip: actor.ip,
-      userAgent: actor.userAgent,
-    },
+    context: credentialAuditContext(actor),
     targetType: 'credential',
   };
 }

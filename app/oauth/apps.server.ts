@@ -1,4 +1,5 @@
 // OAuth apps (clients): an organization's own per provider, the platform's from configuration, and resolving which one a credential uses.
+import { credentialAuditContext } from '~/credentials/actor.server';
 import { z } from 'zod';
 import { recordAudit } from '~/audit/audit.server';
 import { getEnv } from '~/config/env.server';
@@ -218,9 +219,6 @@ function requireAdmin(actor: CredentialActor): void {
   if (!allows(actor.role, 'oauth_app.manage')) throw new OAuthError('forbidden', deniedMessage(actor.role, 'oauth_app.manage'));
 }
 
-function actorContext(actor: CredentialActor) {
-  return { actor: { type: 'user' as const, id: actor.userId, label: actor.userLabel }, ip: actor.ip, userAgent: actor.userAgent };
-}
 
 export async function listOAuthApps(organizationId: string): Promise<OAuthAppView[]> {
   const rows = await prisma.oAuthApp.findMany({
@@ -299,7 +297,7 @@ export async function createOAuthApp(actor: CredentialActor, input: Record<strin
       });
       await recordAudit(tx, {
         organizationId: actor.organizationId,
-        context: actorContext(actor),
+        context: credentialAuditContext(actor),
         action: 'oauth_app.create',
         targetType: 'oauth_app',
         targetId: row.id,
@@ -323,7 +321,7 @@ export async function deleteOAuthApp(actor: CredentialActor, appId: string): Pro
     await tx.oAuthApp.delete({ where: { id: app.id } });
     await recordAudit(tx, {
       organizationId: actor.organizationId,
-      context: actorContext(actor),
+      context: credentialAuditContext(actor),
       action: 'oauth_app.delete',
       targetType: 'oauth_app',
       targetId: app.id,

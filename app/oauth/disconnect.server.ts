@@ -1,4 +1,5 @@
 // Disconnect (revoke at the provider, delete the tokens, status disconnected) and the revocation that precedes a delete.
+import { credentialAuditContext } from '~/credentials/actor.server';
 import { z } from 'zod';
 import { recordAudit, type AuditContext } from '~/audit/audit.server';
 import type { CredentialActor } from '~/credentials/credentials.server';
@@ -31,9 +32,6 @@ export interface RemoveOptions {
   revoke?: boolean;
 }
 
-function userContext(actor: CredentialActor): AuditContext {
-  return { actor: { type: 'user', id: actor.userId, label: actor.userLabel }, ip: actor.ip, userAgent: actor.userAgent };
-}
 
 async function secret(organizationId: string, credentialId: string, field: string): Promise<string | null> {
   try {
@@ -194,7 +192,7 @@ async function findOAuthCredential(actor: CredentialActor, credentialId: string)
 export async function disconnectCredential(actor: CredentialActor, credentialId: string, options: RemoveOptions = {}): Promise<RevocationOutcome> {
   const credential = await findOAuthCredential(actor, credentialId);
   const outcome: RevocationOutcome = options.revoke === false ? { revoked: false, problem: null, skipped: true } : await revokeAtProvider(credential);
-  const context = userContext(actor);
+  const context = credentialAuditContext(actor);
   const changed = await prisma.$transaction(async (tx) => {
     await tx.credentialSecret.deleteMany({ where: { credentialId: credential.id, field: { in: [ACCESS_TOKEN_FIELD, REFRESH_TOKEN_FIELD] } } });
     // The version bump makes any refresh in flight lose its compare-and-set.
@@ -247,7 +245,7 @@ export async function revokeBeforeDelete(actor: CredentialActor, credentialId: s
   await prisma.$transaction(async (tx) => {
     await recordAudit(tx, {
       organizationId: credential.organizationId,
-      context: userContext(actor),
+      context: credentialAuditContext(actor),
       action: OAUTH_AUDIT_ACTIONS.revoke,
       targetType: 'credential',
       targetId: credential.id,

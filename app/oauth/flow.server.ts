@@ -1,4 +1,5 @@
 // Connect and Reconnect: authorization code with PKCE S256, a single-use state bound to session, organization and credential, and the callback that stores sealed tokens.
+import { credentialAuditContext } from '~/credentials/actor.server';
 import crypto from 'node:crypto';
 import { generateCodeVerifier, generateState } from 'arctic';
 import { z } from 'zod';
@@ -41,9 +42,6 @@ function verifierLocation(organizationId: string, stateId: string) {
   return { organizationId, credentialId: organizationId, field: `code_verifier:${stateId}` };
 }
 
-function userContext(actor: CredentialActor): AuditContext {
-  return { actor: { type: 'user', id: actor.userId, label: actor.userLabel }, ip: actor.ip, userAgent: actor.userAgent };
-}
 
 /** The role matrix: without a target, may the role do this at all; with the credential, may this person ("own"). */
 function requirePermission(actor: CredentialActor, permission: Permission, target?: { createdById: string | null }): void {

@@ -1,4 +1,5 @@
 // Pasted tokens, for logins that cannot run in a browser here: a given refresh token is proven at once by refreshing; nothing is stored when that fails.
+import { credentialAuditContext } from '~/credentials/actor.server';
 import { z } from 'zod';
 import { recordAudit } from '~/audit/audit.server';
 import { oauthSpecFor } from '~/credentials/catalog';
@@ -173,7 +174,7 @@ export async function createPastedOAuthCredential(actor: CredentialActor, input:
       await writeCredentialSecrets(tx, { organizationId: actor.organizationId, credentialId: credential.id, secrets });
       await recordAudit(tx, {
         organizationId: actor.organizationId,
-        context: { actor: { type: 'user', id: actor.userId, label: actor.userLabel }, ip: actor.ip, userAgent: actor.userAgent },
+        context: credentialAuditContext(actor),
         action: 'credential.create',
         targetType: 'credential',
         targetId: credential.id,

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember, createSignedUpUser, getRequest, postRequest, settle, testContext, unwrapData } from '~/auth/test-helpers';
 import { createCredential, revealCredentialSecret, type CredentialActor } from '~/credentials/credentials.server';
 import { prisma } from '~/db.server';
+import { systemAuditContext } from '~/audit/audit.server';
+import { createManagementToken } from '~/tokens/management-tokens.server';
 import { closeQueues } from '~/queue/queue.server';
 import { loader as callbackLoader } from '~/routes/oauth.callback';
 import { action as agentsAction } from '~/routes/orgs.$orgSlug.agents._index';
@@ -56,6 +58,10 @@ const EXPECTED: Array<[Permission, Role, Scope, Outcome]> = [
   ['agent.manage', 'admin', 'any', 'allowed'],
   ['agent.manage', 'member', 'any', 'denied'],
   ['agent.manage', 'viewer', 'any', 'denied'],
+  ['api_token.manage', 'owner', 'any', 'allowed'],
+  ['api_token.manage', 'admin', 'any', 'allowed'],
+  ['api_token.manage', 'member', 'any', 'denied'],
+  ['api_token.manage', 'viewer', 'any', 'denied'],
   ...(['member.invite', 'member.manage'] as const).flatMap((p): Array<[Permission, Role, Scope, Outcome]> => [
     [p, 'owner', 'owner', 'allowed'],
     [p, 'owner', 'non-owner', 'allowed'],
@@ -201,6 +207,13 @@ async function attempt(permission: Permission, role: Role, scope: Scope): Promis
     case 'agent.manage': {
       const form = { name: `agent-${crypto.randomBytes(4).toString('hex')}`, description: '', allowlist: 'github_*' };
       return outcomeOf(() => agentsAction(args(postRequest(at('/agents'), form, cookie), { orgSlug: slug })), ok);
+    }
+    case 'api_token.manage': {
+      const person = people[role];
+      return outcomeOf(
+        () => createManagementToken({ organizationId, userId: person.userId, role, context: systemAuditContext('test') }, { name: `ci ${role}`, role: 'viewer' }),
+        () => true,
+      );
     }
     case 'member.invite': {
       const form = { intent: 'invite', role: scope === 'owner' ? 'owner' : 'viewer', email: '' };

@@ -38,6 +38,7 @@ export const PERMISSIONS = {
   'credential.delete': { verb: 'delete', object: 'credentials', grants: ownForMembers },
   'credential.reveal': { verb: 'reveal or download', object: 'credential values', grants: admins },
   'agent.manage': { verb: 'create, edit, rotate and delete', object: 'agents', grants: admins },
+  'api_token.manage': { verb: 'create and revoke', object: 'API tokens (a token’s role is at most its creator’s)', grants: admins },
   'member.invite': {
     verb: 'invite',
     object: 'people and revoke invitations',

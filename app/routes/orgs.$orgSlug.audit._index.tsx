@@ -2,7 +2,7 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData, useLocation } from '@remix-run/react';
 import { format } from 'date-fns';
-import { Bot, Cog, Download, ScrollText, UserRound } from 'lucide-react';
+import { Bot, Cog, Download, KeyRound, ScrollText, UserRound } from 'lucide-react';
 import { listAuditEvents, type AuditEventView } from '~/audit/audit.server';
 import { auditFilterFromUrl, auditSearchParams } from '~/audit/page-filters.server';
 import { Button } from '~/components/ui/button';
@@ -114,7 +114,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   }, { status: Object.keys(errors).length > 0 ? 400 : 200 });
 }
 
-const ACTOR_ICONS = { user: UserRound, agent: Bot, system: Cog } as const;
+const ACTOR_ICONS = { user: UserRound, agent: Bot, api_token: KeyRound, system: Cog } as const;
 
 /** A person, agent, credential or app by its current name; "(deleted)" only when it no longer exists. */
 function NameView({ value, mono = false }: { value: AuditName; mono?: boolean }) {
@@ -171,6 +171,7 @@ export default function AuditPage() {
               <option value="">Anyone</option>
               <option value="system">System</option>
               <option value="agent">Agents</option>
+              <option value="api_token">API tokens</option>
               {data.members.map((m) => (
                 <option key={m.id} value={`user:${m.id}`}>
                   {m.label}
