@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Shim for the `latchkey` bin: runs bin/latchkey.ts through tsx (a dependency), so no build step is needed.
-import { spawnSync } from 'node:child_process';
+// Shim for the `latchkey` bin: registers tsx (a dependency) in this process and runs cli/main.ts, so no build
+// step is needed and signals reach the CLI itself (latchkey run forwards them to its child).
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { register } from 'tsx/esm/api';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const tsx = import.meta.resolve('tsx');
-const result = spawnSync(process.execPath, ['--import', tsx, path.join(here, 'latchkey.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+register({ tsconfig: path.join(here, '..', 'tsconfig.json') });
+await import(pathToFileURL(path.join(here, 'latchkey.ts')).href);

@@ -1,6 +1,18 @@
-// Agent services against the real database: token format and hashing, authentication, rotation, allowlist matches.
+// Agent services against the real database: token format and hashing, authentication, rotation, allowlist matches, delivery grants.
 import { describe, expect, it } from 'vitest';
-import { agentsDependingOn, authenticateAgent, createAgent, hashToken, matchesAllowlist, revokeAgentToken, rotateAgentToken } from '~/agents/agents.server';
+import {
+  agentByName,
+  agentsDependingOn,
+  authenticateAgent,
+  createAgent,
+  hashToken,
+  matchesAllowlist,
+  revokeAgentToken,
+  revokeAgentTokenByPrefix,
+  rotateAgentToken,
+  updateAgent,
+} from '~/agents/agents.server';
+import { fromAllowlistEntries, mayDeliver, toAllowlistEntries } from '~/agents/allowlist';
 import { systemAuditContext } from '~/audit/audit.server';
 import { prisma } from '~/db.server';
 import { createTestOrg } from '../api/test-support';
@@ -70,5 +82,95 @@ describe('allowlists', () => {
 
     const agents = await agentsDependingOn({ organizationId: org.id, name: 'github_prod' });
     expect(agents.map((a) => a.name)).toEqual(['a1', 'a2']);
+  });
+});
+
+describe('delivery grants', () => {
+  const actorOf = (organizationId: string) => ({ organizationId, role: 'owner' as const, context: systemAuditContext('test') });
+
+  it('a pattern set to Deliver must be in the allowlist: a field error naming it, nothing written', async () => {
+    const org = await createTestOrg();
+    await expect(
+      createAgent(actorOf(org.id), { name: 'leaky', allowedCredentials: ['github_*'], deliverCredentials: ['github_*', 'openai'] }),
+    ).rejects.toMatchObject({ code: 'validation', fieldErrors: { deliverCredentials: [expect.stringContaining('openai')] } });
+    expect(await prisma.agent.count({ where: { organizationId: org.id } })).toBe(0);
+
+    const { agent } = await createAgent(actorOf(org.id), { name: 'cli-bot', allowedCredentials: ['github_*', 'openai'], deliverCredentials: ['openai'] });
+    // Dropping a delivered pattern from the allowlist while still delivering it is refused too.
+    await expect(updateAgent(actorOf(org.id), agent.id, { name: 'cli-bot', allowedCredentials: ['github_*'], deliverCredentials: ['openai'] })).rejects.toMatchObject({
+      code: 'validation',
+      fieldErrors: { deliverCredentials: [expect.stringContaining('“openai”')] },
+    });
+    expect((await prisma.agent.findUniqueOrThrow({ where: { id: agent.id } })).deliverCredentials).toEqual(['openai']);
+  });
+
+  it('a change of delivered patterns writes agent.delivery_change with what was added and removed; other edits do not', async () => {
+    const org = await createTestOrg();
+    const actor = actorOf(org.id);
+    const { agent } = await createAgent(actor, { name: 'deployer', allowedCredentials: ['aws_*', 'npm', 'openai'], deliverCredentials: ['npm'] });
+    await updateAgent(actor, agent.id, { name: 'deployer', allowedCredentials: ['aws_*', 'npm', 'openai'], deliverCredentials: ['aws_*', 'openai'] });
+    await updateAgent(actor, agent.id, { name: 'deployer', description: 'Ships', allowedCredentials: ['aws_*', 'npm', 'openai'], deliverCredentials: ['openai', 'aws_*'] });
+
+    const events = await prisma.auditEvent.findMany({ where: { organizationId: org.id }, orderBy: { seq: 'asc' }, select: { action: true, details: true } });
+    expect(events.map((e) => e.action)).toEqual(['agent.create', 'agent.update', 'agent.delivery_change', 'agent.update']);
+    expect(events[0]!.details).toMatchObject({ allowlist: ['aws_*', 'npm', 'openai'], deliver: ['npm'] });
+    expect(events[1]!.details).toMatchObject({ deliver: ['aws_*', 'openai'] });
+    expect(events[2]!.details).toEqual({ name: 'deployer', added: ['aws_*', 'openai'], removed: ['npm'] });
+  });
+
+  it('authentication carries the delivered patterns, and a mode change is seen at once after the update', async () => {
+    const org = await createTestOrg();
+    const actor = actorOf(org.id);
+    const { agent, token } = await createAgent(actor, { name: 'reader', allowedCredentials: ['github_prod', 'openai'] });
+    expect(await authenticateAgent(`Bearer ${token}`)).toMatchObject({ allowedCredentials: ['github_prod', 'openai'], deliverCredentials: [] });
+
+    await updateAgent(actor, agent.id, { name: 'reader', allowedCredentials: ['github_prod', 'openai'], deliverCredentials: ['openai'] });
+    const granted = await authenticateAgent(`Bearer ${token}`);
+    expect(granted?.deliverCredentials).toEqual(['openai']);
+    expect(mayDeliver(granted!.deliverCredentials, 'openai')).toBe(true);
+    expect(mayDeliver(granted!.deliverCredentials, 'github_prod')).toBe(false);
+
+    await updateAgent(actor, agent.id, { name: 'reader', allowedCredentials: ['github_prod', 'openai'], deliverCredentials: [] });
+    expect((await authenticateAgent(`Bearer ${token}`))?.deliverCredentials).toEqual([]);
+  });
+
+  it('entries and columns convert both ways, in allowlist order', () => {
+    const columns = { allowedCredentials: ['github_*', 'openai', 'npm'], deliverCredentials: ['npm', 'github_*'] };
+    const entries = toAllowlistEntries(columns.allowedCredentials, columns.deliverCredentials);
+    expect(entries).toEqual([
+      { credential: 'github_*', mode: 'deliver' },
+      { credential: 'openai', mode: 'proxy' },
+      { credential: 'npm', mode: 'deliver' },
+    ]);
+    expect(fromAllowlistEntries(entries)).toEqual({ allowedCredentials: ['github_*', 'openai', 'npm'], deliverCredentials: ['github_*', 'npm'] });
+    expect(mayDeliver(['github_*'], 'github_prod')).toBe(true);
+  });
+});
+
+describe('agents by name, tokens by prefix', () => {
+  it('agentByName answers the agent page’s shape in its own organization only', async () => {
+    const org = await createTestOrg();
+    const other = await createTestOrg();
+    const actor = { organizationId: org.id, role: 'owner' as const, context: systemAuditContext('test') };
+    const { agent } = await createAgent(actor, { name: 'named-bot', allowedCredentials: ['openai'], deliverCredentials: ['openai'] });
+    const found = await agentByName(org.id, 'named-bot');
+    expect(found).toMatchObject({ id: agent.id, deliverCredentials: ['openai'], tokens: [expect.objectContaining({ prefix: expect.stringMatching(/^lk_/) })], usages: [] });
+    await expect(agentByName(other.id, 'named-bot')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(agentByName(org.id, 'nobody')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('revokeAgentTokenByPrefix stops that token at once; an unknown prefix or another agent’s is not found', async () => {
+    const org = await createTestOrg();
+    const actor = { organizationId: org.id, role: 'owner' as const, context: systemAuditContext('test') };
+    const { agent, token } = await createAgent(actor, { name: 'prefixed' });
+    const { agent: sibling } = await createAgent(actor, { name: 'sibling' });
+    const prefix = token.slice(0, 9);
+    expect(await authenticateAgent(`Bearer ${token}`)).not.toBeNull();
+    await expect(revokeAgentTokenByPrefix(actor, sibling.id, prefix)).rejects.toMatchObject({ code: 'not_found' });
+    await expect(revokeAgentTokenByPrefix(actor, agent.id, 'lk_nope00')).rejects.toMatchObject({ code: 'not_found' });
+    await revokeAgentTokenByPrefix(actor, agent.id, prefix);
+    expect(await authenticateAgent(`Bearer ${token}`)).toBeNull();
+    const revoke = await prisma.auditEvent.findFirstOrThrow({ where: { organizationId: org.id, action: 'agent.token_revoke' } });
+    expect(revoke.details).toMatchObject({ name: 'prefixed', prefix });
   });
 });

@@ -8,6 +8,7 @@ import { registerStatefulModule } from '~/cluster/stateful-modules.server';
 import { prisma } from '~/db.server';
 import { allows, deniedMessage } from '~/orgs/permissions';
 import type { Role } from '~/orgs/roles';
+import type { Prisma } from '~/generated/prisma/client';
 import { matchesAllowlist } from './allowlist';
 
 export { matchesAllowlist, parseAllowlist } from './allowlist';
@@ -26,16 +27,28 @@ const allowPattern = z
   .max(100)
   .regex(/^[A-Za-z0-9_:*-]+$/, 'Use credential names with letters, digits, -, _, : and * as a wildcard');
 
-export const agentInputSchema = z.object({
-  name: z
-    .string({ error: 'Name is required' })
-    .trim()
-    .min(1, 'Name is required')
-    .max(80, 'Keep the name under 80 characters')
-    .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'Use letters, digits, spaces, dots, - and _'),
-  description: z.string().trim().max(500, 'Keep the description under 500 characters').default(''),
-  allowedCredentials: z.array(allowPattern).max(100, 'At most 100 patterns').default([]),
-});
+export const agentInputSchema = z
+  .object({
+    name: z
+      .string({ error: 'Name is required' })
+      .trim()
+      .min(1, 'Name is required')
+      .max(80, 'Keep the name under 80 characters')
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, 'Use letters, digits, spaces, dots, - and _'),
+    description: z.string().trim().max(500, 'Keep the description under 500 characters').default(''),
+    allowedCredentials: z.array(allowPattern).max(100, 'At most 100 patterns').default([]),
+    /** The allowlist patterns in mode "deliver" (the agent receives the value); the rest are proxy-only. */
+    deliverCredentials: z.array(allowPattern).max(100, 'At most 100 patterns').default([]),
+  })
+  .superRefine((input, ctx) => {
+    for (const pattern of new Set(input.deliverCredentials)) {
+      if (!input.allowedCredentials.includes(pattern)) {
+        ctx.addIssue({ code: 'custom', path: ['deliverCredentials'], message: `“${pattern}” is set to Deliver but is not in the allowlist` });
+      }
+    }
+  })
+  // Deliver patterns once each, so the stored set and its audit diff have no duplicates.
+  .transform((input) => ({ ...input, deliverCredentials: [...new Set(input.deliverCredentials)] }));
 export type AgentInput = z.input<typeof agentInputSchema>;
 
 export class AgentError extends Error {
@@ -98,7 +111,7 @@ export async function createAgent(actor: AgentActor & { userId?: string | null }
         action: 'agent.create',
         targetType: 'agent',
         targetId: agent.id,
-        details: { name: agent.name, allowlist: agent.allowedCredentials },
+        details: { name: agent.name, allowlist: agent.allowedCredentials, deliver: agent.deliverCredentials },
       });
       return agent;
     });
@@ -131,8 +144,21 @@ export async function updateAgent(actor: AgentActor, agentId: string, input: Age
       action: 'agent.update',
       targetType: 'agent',
       targetId: agent.id,
-      details: { name: agent.name, allowlist: agent.allowedCredentials },
+      details: { name: agent.name, allowlist: agent.allowedCredentials, deliver: agent.deliverCredentials },
     });
+    // Who may receive values is the change a reviewer looks for: it gets a row of its own.
+    const added = agent.deliverCredentials.filter((p) => !found.deliverCredentials.includes(p));
+    const removed = found.deliverCredentials.filter((p) => !agent.deliverCredentials.includes(p));
+    if (added.length > 0 || removed.length > 0) {
+      await recordAudit(tx, {
+        organizationId: actor.organizationId,
+        context: actor.context,
+        action: 'agent.delivery_change',
+        targetType: 'agent',
+        targetId: agent.id,
+        details: { name: agent.name, added, removed },
+      });
+    }
     return agent;
   });
   clearAgentAuthCache();
@@ -165,13 +191,26 @@ export async function rotateAgentToken(actor: AgentActor, agentId: string): Prom
 export async function revokeAgentToken(actor: AgentActor, agentId: string, tokenId: string): Promise<void> {
   requireAgentManager(actor);
   requireIds(agentId, tokenId);
+  await revokeToken(actor, agentId, { id: tokenId });
+}
+
+/** Revokes the agent's token with this prefix (how the API names a token: its value is never stored). */
+export async function revokeAgentTokenByPrefix(actor: AgentActor, agentId: string, prefix: string): Promise<void> {
+  requireAgentManager(actor);
+  requireIds(agentId);
+  await revokeToken(actor, agentId, { prefix });
+}
+
+async function revokeToken(actor: AgentActor, agentId: string, token: { id: string } | { prefix: string }): Promise<void> {
   await prisma.$transaction(async (tx) => {
     const row = await tx.agentToken.findFirst({
-      where: { id: tokenId, agentId, agent: { organizationId: actor.organizationId } },
+      where: { ...token, agentId, agent: { organizationId: actor.organizationId } },
       include: { agent: { select: { name: true } } },
+      // Two tokens of one agent sharing a prefix is a 1 in 64^6 chance; the live, newest one is meant.
+      orderBy: [{ revokedAt: { sort: 'asc', nulls: 'first' } }, { createdAt: 'desc' }],
     });
     if (!row) throw new AgentError('not_found', 'Token not found');
-    if (!row.revokedAt) await tx.agentToken.update({ where: { id: tokenId }, data: { revokedAt: new Date() } });
+    if (!row.revokedAt) await tx.agentToken.update({ where: { id: row.id }, data: { revokedAt: new Date() } });
     await recordAudit(tx, {
       organizationId: actor.organizationId,
       context: actor.context,
@@ -209,6 +248,8 @@ export interface AuthenticatedAgent {
   organizationId: string;
   allowPrivateHosts: boolean;
   allowedCredentials: string[];
+  /** The allowlist patterns whose credentials the agent may receive as values (see mayDeliver). */
+  deliverCredentials: string[];
   tokenId: string;
 }
 
@@ -265,7 +306,14 @@ async function lookupAgent(tokenHash: string, generation: number): Promise<Authe
       id: true,
       revokedAt: true,
       agent: {
-        select: { id: true, name: true, organizationId: true, allowedCredentials: true, organization: { select: { allowPrivateHosts: true } } },
+        select: {
+          id: true,
+          name: true,
+          organizationId: true,
+          allowedCredentials: true,
+          deliverCredentials: true,
+          organization: { select: { allowPrivateHosts: true } },
+        },
       },
     },
   });
@@ -275,6 +323,7 @@ async function lookupAgent(tokenHash: string, generation: number): Promise<Authe
     name: row.agent.name,
     organizationId: row.agent.organizationId,
     allowedCredentials: row.agent.allowedCredentials,
+    deliverCredentials: row.agent.deliverCredentials,
     allowPrivateHosts: row.agent.organization.allowPrivateHosts,
     tokenId: row.id,
   };
@@ -308,18 +357,25 @@ export async function listAgents(organizationId: string) {
   });
 }
 
+/** What the agent page and the API show of one agent: every token (newest first) and its use of each credential. */
+const agentDetailInclude = {
+  tokens: { orderBy: { createdAt: 'desc' }, select: { id: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true } },
+  usages: {
+    orderBy: { lastUsedAt: 'desc' },
+    select: { lastUsedAt: true, useCount: true, credential: { select: { id: true, name: true, service: true, status: true } } },
+  },
+} satisfies Prisma.AgentInclude;
+
 export async function getAgent(organizationId: string, agentId: string) {
   requireIds(agentId);
-  const agent = await prisma.agent.findFirst({
-    where: { id: agentId, organizationId },
-    include: {
-      tokens: { orderBy: { createdAt: 'desc' }, select: { id: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true } },
-      usages: {
-        orderBy: { lastUsedAt: 'desc' },
-        select: { lastUsedAt: true, useCount: true, credential: { select: { id: true, name: true, service: true, status: true } } },
-      },
-    },
-  });
+  const agent = await prisma.agent.findFirst({ where: { id: agentId, organizationId }, include: agentDetailInclude });
+  if (!agent) throw new AgentError('not_found', 'Agent not found');
+  return agent;
+}
+
+/** The same as getAgent, by the agent's name (unique in its organization): the API addresses agents by name. */
+export async function agentByName(organizationId: string, name: string) {
+  const agent = await prisma.agent.findFirst({ where: { organizationId, name }, include: agentDetailInclude });
   if (!agent) throw new AgentError('not_found', 'Agent not found');
   return agent;
 }

@@ -1,4 +1,4 @@
-// Route glue for the agents pages: the signed-in person (role and audit origin) as the agents' actor.
+// Route glue for the agents pages: the signed-in person (role and audit origin) as the agents' actor, and the service's field errors as the form's.
 import { memberAuditContext, type OrgContext } from '~/orgs/membership.server';
 import type { AgentActor } from './agents.server';
 
@@ -9,4 +9,11 @@ export function agentActor(ctx: OrgContext, request: Request, loadContext: unkno
     role: ctx.membership.role,
     context: memberAuditContext(ctx, request, loadContext),
   };
+}
+
+/** The service's field errors keyed as the form names its fields: both allowlist columns are the one `allowlist` input. */
+export function allowlistFieldErrors(fieldErrors: Record<string, string[]>): Record<string, string[]> {
+  const { allowedCredentials = [], deliverCredentials = [], ...rest } = fieldErrors;
+  const allowlist = [...allowedCredentials, ...deliverCredentials];
+  return allowlist.length > 0 ? { ...rest, allowlist } : rest;
 }

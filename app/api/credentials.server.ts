@@ -8,7 +8,6 @@ import { prisma } from '~/db.server';
 import { REFRESH_TOKEN_FIELD } from '~/jobs/refresh-schedule.server';
 import type { CredentialStatus, CredentialType } from '~/generated/prisma/client';
 import { ApiError } from './errors.server';
-import type { CredentialSummary } from './schemas';
 
 /**
  * The longest a cached row is trusted. Changes the proxy must see (status, settings, name, a new value,
@@ -96,35 +95,4 @@ export function assertUsable(credential: AgentCredential, now = new Date()): voi
     throw new ApiError(409, 'credential_expired', `"${credential.name}" expired${reason || (credential.expiresAt ? ` on ${credential.expiresAt.toISOString()}` : '')}`);
   }
   throw new ApiError(409, 'credential_needs_attention', `"${credential.name}" needs attention${reason}`);
-}
-
-/** The status an agent is told: read now, from the stored row and the clock (never "active" past an expiry). */
-function statusFor(credential: AgentCredential, now: Date) {
-  return statusNow(
-    { ...credential, hasRefreshToken: credential.secrets.length > 0 },
-    { now, warningWindowDays: credential.organization.warningWindowDays },
-  );
-}
-
-export function summarize(credential: AgentCredential, now = new Date()): CredentialSummary {
-  const read = statusFor(credential, now);
-  return {
-    name: credential.name,
-    type: credential.type,
-    service: credential.service,
-    status: read.status,
-    statusCause: read.cause,
-    statusReason: read.reason,
-    expiresAt: credential.expiresAt?.toISOString() ?? null,
-    lastUsedAt: credential.lastUsedAt?.toISOString() ?? null,
-    // Files are never injected into requests (the proxy answers 409 credential_not_injectable), so none is advertised.
-    proxyPath: credential.type === 'file' ? null : `/api/v1/proxy/${encodeURIComponent(credential.name)}/`,
-  };
-}
-
-/** The credentials the agent's allowlist covers, by name. */
-export async function listAgentCredentials(agent: AuthenticatedAgent): Promise<CredentialSummary[]> {
-  const rows = await prisma.credential.findMany({ where: { organizationId: agent.organizationId }, select, orderBy: { name: 'asc' } });
-  const now = new Date();
-  return rows.filter((row) => matchesAllowlist(agent.allowedCredentials, row.name)).map((row) => summarize(row, now));
 }

@@ -89,13 +89,13 @@ describe('the proxy refuses only what cannot work', () => {
     const { token } = await createTestAgent(org, ['gone-key']);
     const before = await call('gone-key', token);
     expect(before.status).toBe(409);
-    expect(((await before.json()) as { error: { code: string } }).error.code).toBe('credential_expired');
+    expect(((await before.json()) as { code: string }).code).toBe('credential_expired');
 
     await runHealthSweep();
     clearCredentialCache();
     const after = await call('gone-key', token);
     expect(after.status).toBe(409);
-    expect(((await after.json()) as { error: { code: string } }).error.code).toBe('credential_expired');
+    expect(((await after.json()) as { code: string }).code).toBe('credential_expired');
   });
 
   it('a key the service rejected still answers 409 needs attention, with its reason', async () => {
@@ -103,9 +103,9 @@ describe('the proxy refuses only what cannot work', () => {
     const { token } = await createTestAgent(org, ['rejected-key']);
     const response = await call('rejected-key', token);
     expect(response.status).toBe(409);
-    const body = (await response.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe('credential_needs_attention');
-    expect(body.error.message).toContain('answered 401');
+    const body = (await response.json()) as { code: string; message: string };
+    expect(body.code).toBe('credential_needs_attention');
+    expect(body.message).toContain('answered 401');
   });
 });
 

@@ -50,7 +50,7 @@ function proxyUrl(name: string, rest = '') {
 }
 
 async function json(response: Response) {
-  return (await response.json()) as { error: { code: string; message: string } };
+  return (await response.json()) as { code: string; message: string };
 }
 
 describe('official SDKs through the proxy', () => {
@@ -217,7 +217,7 @@ describe('egress safety', () => {
     const response = await fetch(proxyUrl('loopback', '/x'), { headers: { authorization: `Bearer ${token}` } });
 
     expect(response.status).toBe(403);
-    expect((await json(response)).error.code).toBe('egress_refused');
+    expect((await json(response)).code).toBe('egress_refused');
     expect(up.seen).toHaveLength(0);
   });
 
@@ -228,7 +228,7 @@ describe('egress safety', () => {
     const response = await fetch(proxyUrl('metadata', '/meta-data'), { headers: { authorization: `Bearer ${token}` } });
 
     expect(response.status).toBe(403);
-    expect((await json(response)).error.code).toBe('egress_refused');
+    expect((await json(response)).code).toBe('egress_refused');
   });
 
   it('a DNS name that resolves to loopback is refused after resolution', async () => {
@@ -241,7 +241,7 @@ describe('egress safety', () => {
     const response = await fetch(proxyUrl('rebind', '/x'), { headers: { authorization: `Bearer ${token}` } });
 
     expect(response.status).toBe(403);
-    expect((await json(response)).error.code).toBe('egress_refused');
+    expect((await json(response)).code).toBe('egress_refused');
     expect(up.seen).toHaveLength(0);
   });
 
@@ -295,7 +295,7 @@ describe('egress safety', () => {
     for (const path of ['/to-metadata', '/to-loopback']) {
       const response = await fetch(proxyUrl('redirector', path), { headers: { authorization: `Bearer ${token}` }, redirect: 'manual' });
       expect(response.status).toBe(502);
-      expect((await json(response)).error.code).toBe('redirect_refused');
+      expect((await json(response)).code).toBe('redirect_refused');
     }
     expect(target.seen).toHaveLength(0);
   });
@@ -311,12 +311,12 @@ describe('isolation and tokens', () => {
 
     const foreign = await fetch(proxyUrl('theirs', '/x'), { headers: auth });
     expect(foreign.status).toBe(404);
-    expect((await json(foreign)).error.code).toBe('credential_not_found');
+    expect((await json(foreign)).code).toBe('credential_not_found');
     const missing = await fetch(proxyUrl('does-not-exist', '/x'), { headers: auth });
     expect(missing.status).toBe(404);
     const unlisted = await fetch(proxyUrl('not-listed', '/x'), { headers: auth });
     expect(unlisted.status).toBe(403);
-    expect((await json(unlisted)).error.code).toBe('credential_not_allowed');
+    expect((await json(unlisted)).code).toBe('credential_not_allowed');
     const detail = await fetch(`${api.url}/api/v1/credentials/theirs`, { headers: auth });
     expect(detail.status).toBe(404);
   });
@@ -336,7 +336,7 @@ describe('isolation and tokens', () => {
     await revokeAgentToken(actor, agent.id, row.id);
     const revoked = await call(rotated.token);
     expect(revoked.status).toBe(401);
-    expect((await json(revoked)).error.code).toBe('unauthorized');
+    expect((await json(revoked)).code).toBe('unauthorized');
     expect((await call('lk_not-a-token')).status).toBe(401);
     expect((await fetch(proxyUrl('tokens-svc', '/x'))).status).toBe(401);
   });
@@ -353,8 +353,8 @@ describe('status, limits and upstream failures', () => {
 
     expect(response.status).toBe(409);
     const body = await json(response);
-    expect(body.error.code).toBe('credential_needs_attention');
-    expect(body.error.message).toContain('rejected the refresh token');
+    expect(body.code).toBe('credential_needs_attention');
+    expect(body.message).toContain('rejected the refresh token');
   });
 
   it('an expired credential answers 409', async () => {
@@ -366,7 +366,7 @@ describe('status, limits and upstream failures', () => {
     const response = await fetch(proxyUrl('expired-key', '/x'), { headers: { authorization: `Bearer ${token}` } });
 
     expect(response.status).toBe(409);
-    expect((await json(response)).error.code).toBe('credential_expired');
+    expect((await json(response)).code).toBe('credential_expired');
   });
 
   it('bodies over the limit get 413, declared or streamed', async () => {
@@ -377,7 +377,7 @@ describe('status, limits and upstream failures', () => {
 
     const declared = await fetch(proxyUrl('big-body', '/upload'), { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: big });
     expect(declared.status).toBe(413);
-    expect((await json(declared)).error.code).toBe('payload_too_large');
+    expect((await json(declared)).code).toBe('payload_too_large');
 
     const stream = new ReadableStream({
       start(controller) {
@@ -400,7 +400,7 @@ describe('status, limits and upstream failures', () => {
 
     expect(response.status).toBe(502);
     const text = await response.text();
-    expect(JSON.parse(text).error.code).toBe('upstream_unreachable');
+    expect(JSON.parse(text).code).toBe('upstream_unreachable');
     expect(text).not.toContain(secret);
     expect(JSON.stringify([...response.headers])).not.toContain(secret);
   });
@@ -466,7 +466,7 @@ describe('the hot path', () => {
     expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(bad.headers.get('cache-control')).toBe('no-store');
     expect(bad.headers.get('content-type')).toMatch(/^application\/json/);
-    expect((await json(bad)).error.code).toBe('unauthorized');
+    expect((await json(bad)).code).toBe('unauthorized');
   });
 
   it('a replaced value is used as soon as the credential row is re-read (no stale plaintext)', async () => {
@@ -502,7 +502,7 @@ describe('the hot path', () => {
     expect(lookups).toBe(1);
     const refused = await fetch(proxyUrl('dns-cached', '/x'), { headers: { authorization: `Bearer ${strict.token}` } });
     expect(refused.status).toBe(403);
-    expect((await json(refused)).error.code).toBe('egress_refused');
+    expect((await json(refused)).code).toBe('egress_refused');
     expect(up.seen).toHaveLength(3);
   });
 
@@ -650,8 +650,8 @@ describe('credential files and base URLs', () => {
 
     expect(response.status).toBe(409);
     const body = await json(response);
-    expect(body.error.code).toBe('credential_not_injectable');
-    expect(body.error.message).toMatch(/downloads it from its page in Latchkey/);
+    expect(body.code).toBe('credential_not_injectable');
+    expect(body.message).toMatch(/downloads it from its page in Latchkey/);
     const list = (await (await fetch(`${api.url}/api/v1/credentials`, { headers: { authorization: `Bearer ${token}` } })).json()) as { credentials: { name: string; proxyPath: string | null }[] };
     expect(list.credentials).toEqual([expect.objectContaining({ name: 'sa-file', proxyPath: null })]);
     const one = (await (await fetch(`${api.url}/api/v1/credentials/sa-file`, { headers: { authorization: `Bearer ${token}` } })).json()) as { proxyPath: string | null };
@@ -666,8 +666,8 @@ describe('credential files and base URLs', () => {
 
     expect(response.status).toBe(409);
     const body = await json(response);
-    expect(body.error.code).toBe('no_base_url');
-    expect(body.error.message).toMatch(/Edit → Base URL/);
+    expect(body.code).toBe('no_base_url');
+    expect(body.message).toMatch(/Edit → Base URL/);
   });
 });
 
@@ -687,7 +687,7 @@ describe('upstream time limits', () => {
     const [impatient, patient] = await Promise.all([call('slow-default'), call('slow-patient')]);
 
     expect(impatient.status).toBe(504);
-    expect((await json(impatient)).error.code).toBe('upstream_timeout');
+    expect((await json(impatient)).code).toBe('upstream_timeout');
     expect(patient.status).toBe(200);
     expect(await patient.text()).toBe('{"done":true}');
   });

@@ -18,6 +18,7 @@ const ACTION_LABELS: Record<string, string> = {
   'credential.used': 'Used by an agent',
   'agent.create': 'Created agent',
   'agent.update': 'Edited agent',
+  'agent.delivery_change': 'Changed value delivery',
   'agent.delete': 'Deleted agent',
   'agent.token_rotate': 'Rotated agent token',
   'agent.token_revoke': 'Revoked agent token',

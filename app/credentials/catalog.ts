@@ -104,6 +104,13 @@ export interface ServiceEntry {
   };
   readonly apiBaseUrl?: string;
   readonly envVar?: string;
+  /** Other variables programs read the same secret from (GitHub's CLI reads GH_TOKEN). */
+  readonly envVarAliases?: readonly string[];
+  /**
+   * The variable an SDK reads its base URL from, pointed at the proxy by `latchkey run --proxy`, and the path
+   * its value ends with beyond the proxy path (the SDK's default base URL minus apiBaseUrl).
+   */
+  readonly baseUrlEnv?: { readonly name: string; readonly path: string };
   readonly docsUrl?: string;
   /** Custom services let the person choose the injection (header name, scheme, query parameter). */
   readonly injectionConfigurable?: boolean;
@@ -157,6 +164,7 @@ const catalog = [
     },
     apiBaseUrl: 'https://api.github.com',
     envVar: 'GITHUB_TOKEN',
+    envVarAliases: ['GH_TOKEN'],
     docsUrl: 'https://github.com/settings/tokens',
   },
   {
@@ -315,6 +323,7 @@ const catalog = [
     },
     apiBaseUrl: 'https://api.openai.com/v1',
     envVar: 'OPENAI_API_KEY',
+    baseUrlEnv: { name: 'OPENAI_BASE_URL', path: '' },
     docsUrl: 'https://platform.openai.com/api-keys',
   },
   {
@@ -337,6 +346,7 @@ const catalog = [
     },
     apiBaseUrl: 'https://api.anthropic.com',
     envVar: 'ANTHROPIC_API_KEY',
+    baseUrlEnv: { name: 'ANTHROPIC_BASE_URL', path: '' },
     docsUrl: 'https://console.anthropic.com/settings/keys',
   },
   {
@@ -396,6 +406,7 @@ const catalog = [
     },
     apiBaseUrl: 'https://api.mistral.ai/v1',
     envVar: 'MISTRAL_API_KEY',
+    baseUrlEnv: { name: 'MISTRAL_BASE_URL', path: '' },
     docsUrl: 'https://console.mistral.ai/api-keys',
   },
   {

@@ -72,6 +72,17 @@ async function createFixtures() {
   const agent = await prisma.agent.create({ data: { organizationId: org!.id, name: 'ci-bot', allowedCredentials: ['github_*'] } });
   await prisma.agentToken.create({ data: { agentId: agent.id, tokenHash: crypto.randomBytes(32).toString('hex'), prefix: 'lk_test' } });
   const theirAgent = await prisma.agent.create({ data: { organizationId: otherOrg!.id, name: 'their-bot' } });
+  // A live management token in each organization: the API tokens page lists one, and a revoke aimed at the other's must fail.
+  await prisma.managementToken.createMany({
+    data: orgIds.map((organizationId, i) => ({
+      organizationId,
+      userId: [owner, stranger][i]!.userId,
+      name: 'ci deploys',
+      role: 'admin' as const,
+      tokenHash: crypto.randomBytes(32).toString('hex'),
+      prefix: 'lkm_corpus00',
+    })),
+  });
   inviteToken = crypto.randomBytes(32).toString('base64url');
   await prisma.invitation.create({
     data: { organizationId: org!.id, role: 'member', tokenHash: hashInvitationToken(inviteToken), expiresAt: new Date(Date.now() + 86_400_000) },
@@ -107,6 +118,7 @@ async function snapshot(): Promise<Record<string, string>> {
     OAuthApp: `SELECT * FROM "OAuthApp" t WHERE "organizationId" = ANY($1::uuid[])`,
     Agent: `SELECT * FROM "Agent" t WHERE "organizationId" = ANY($1::uuid[])`,
     AgentToken: `SELECT k.* FROM "AgentToken" k JOIN "Agent" a ON a.id = k."agentId" WHERE a."organizationId" = ANY($1::uuid[])`,
+    ManagementToken: `SELECT * FROM "ManagementToken" t WHERE "organizationId" = ANY($1::uuid[])`,
     // Organizations a sign-up or "new organization" form could have created for either owner.
     OwnedOrganizations: `SELECT o.* FROM "Organization" o JOIN "Membership" m ON m."organizationId" = o.id WHERE m."userId" = ANY($2::uuid[])`,
   };
@@ -187,7 +199,7 @@ const FORM_FIELDS = [
   'invitationId', 'tokenId', 'appId', 'allowlist', 'service', 'type', 'fields.key', 'fields.username', 'fields.password',
   'baseUrl', 'expiresAt', 'version', 'confirmName', 'from', 'webhookUrl', 'warningWindowDays', 'allowPrivateHosts',
   'accessToken', 'refreshToken', 'tokenUrl', 'clientId', 'clientSecret', 'clientAuth', 'scopes', 'provider',
-  'authorizationUrl', 'revocationUrl', 'userinfoUrl', 'issuer', 'pkce',
+  'authorizationUrl', 'revocationUrl', 'userinfoUrl', 'issuer', 'pkce', 'expiry', 'customDays', 'reveal',
 ];
 const DATE_FIELDS = new Set(['expiresAt', 'from', 'to']);
 

@@ -1,4 +1,4 @@
-// Agent detail: allowlist (editable by admins), tokens with rotate and revoke, and which credentials it used and when.
+// Agent detail: allowlist with each entry's mode (editable by admins), tokens with rotate and revoke, and which credentials it used and when.
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { format } from 'date-fns';
@@ -15,7 +15,8 @@ import {
   updateAgent,
 } from '~/agents/agents.server';
 import { AllowlistInput, type NameSuggestions } from '~/agents/allowlist-input';
-import { agentActor } from '~/agents/route-helpers.server';
+import { DeliversValuesBadge } from '~/agents/delivery-badge';
+import { agentActor, allowlistFieldErrors } from '~/agents/route-helpers.server';
 import { TokenOnce } from '~/agents/token-once';
 import { RelativeTime } from '~/components/credentials/relative-time';
 import { Button } from '~/components/ui/button';
@@ -52,6 +53,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       name: agent.name,
       description: agent.description,
       allowedCredentials: agent.allowedCredentials,
+      deliverCredentials: agent.deliverCredentials,
       createdAt: agent.createdAt,
       lastUsedAt: agent.lastUsedAt,
     },
@@ -75,7 +77,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 type ActionData =
   | { intent: 'rotate'; token: string }
-  | { intent: 'update'; fieldErrors: Record<string, string[]>; values: { name: string; description: string; allowlist: string[] } };
+  | { intent: 'update'; fieldErrors: Record<string, string[]>; values: { name: string; description: string; allowlist: string[]; deliver: string[] } };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const ctx = await requireMembership(request, params.orgSlug, 'agent.manage');
@@ -101,13 +103,18 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         name: String(form.get('name') ?? ''),
         description: String(form.get('description') ?? ''),
         allowlist: parseAllowlist(form.getAll('allowlist').map(String)),
+        deliver: parseAllowlist(form.getAll('deliver').map(String)),
       };
       try {
-        await updateAgent(actor, agentId, { name: values.name, description: values.description, allowedCredentials: values.allowlist });
+        await updateAgent(actor, agentId, {
+          name: values.name,
+          description: values.description,
+          allowedCredentials: values.allowlist,
+          deliverCredentials: values.deliver,
+        });
       } catch (error) {
         if (error instanceof AgentError && error.code !== 'not_found' && error.code !== 'forbidden') {
-          const { allowedCredentials, ...rest } = error.fieldErrors;
-          return data<ActionData>({ intent: 'update', fieldErrors: { ...rest, ...(allowedCredentials ? { allowlist: allowedCredentials } : {}) }, values }, { status: 400 });
+          return data<ActionData>({ intent: 'update', fieldErrors: allowlistFieldErrors(error.fieldErrors), values }, { status: 400 });
         }
         throw error;
       }
@@ -140,6 +147,11 @@ export default function AgentDetail() {
             <span>
               Created {format(new Date(agent.createdAt), 'd MMM yyyy')} · <LastUsed at={agent.lastUsedAt} now={now} />
             </span>
+            {agent.deliverCredentials.length > 0 ? (
+              <span className="mt-2 flex">
+                <DeliversValuesBadge patterns={agent.deliverCredentials} />
+              </span>
+            ) : null}
           </>
         }
         actions={
@@ -224,10 +236,11 @@ export default function AgentDetail() {
               inputProps={{ name: 'description', defaultValue: failed?.values.description ?? agent.description, disabled: !canManage }}
             />
             <div className="sm:col-span-2">
-              {/* Keyed on the saved list, so a save (or a change elsewhere) shows the stored entries, not stale chips. */}
+              {/* Keyed on the saved list and modes, so a save (or a change elsewhere) shows the stored entries, not stale chips. */}
               <AllowlistInput
-                key={agent.allowedCredentials.join('\n')}
+                key={`${agent.allowedCredentials.join('\n')}|${agent.deliverCredentials.join('\n')}`}
                 defaultValue={failed?.values.allowlist ?? agent.allowedCredentials}
+                defaultDeliver={failed?.values.deliver ?? agent.deliverCredentials}
                 suggestions={suggestions}
                 knownUnmatched={unmatched}
                 errors={failed?.fieldErrors.allowlist}

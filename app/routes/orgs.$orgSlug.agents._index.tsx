@@ -1,4 +1,4 @@
-// Agents page: every agent with its allowlist, live tokens and last use; admins create agents and see the new token once.
+// Agents page: every agent with its allowlist (delivered grants marked), live tokens and last use; admins create agents and see the new token once.
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { AlertTriangle, Bot, Plus } from 'lucide-react';
@@ -11,14 +11,17 @@ import {
   parseAllowlist,
   unmatchedAllowlistEntries,
 } from '~/agents/agents.server';
+import { toAllowlistEntries } from '~/agents/allowlist';
 import { AllowlistInput, UnmatchedWarning, type NameSuggestions } from '~/agents/allowlist-input';
-import { agentActor } from '~/agents/route-helpers.server';
+import { DeliversValuesBadge, DeliverTag } from '~/agents/delivery-badge';
+import { agentActor, allowlistFieldErrors } from '~/agents/route-helpers.server';
 import { TokenOnce } from '~/agents/token-once';
 import { Button } from '~/components/ui/button';
 import { Badge, Card, EmptyState, PageHeader } from '~/components/ui/card';
 import { Field } from '~/components/ui/field';
 import { memberCan, requireMembership } from '~/orgs/membership.server';
 import { LastUsed } from '~/usage/last-used';
+import { cn } from '~/utils/misc';
 import { readFormData } from '~/utils/http.server';
 
 export const meta: MetaFunction = () => [{ title: 'Agents · Latchkey' }];
@@ -41,7 +44,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       id: a.id,
       name: a.name,
       description: a.description,
-      allowedCredentials: a.allowedCredentials.map((pattern) => ({ pattern, matchesNothing: unmatched.includes(pattern) })),
+      allowedCredentials: toAllowlistEntries(a.allowedCredentials, a.deliverCredentials).map(({ credential, mode }) => ({
+        pattern: credential,
+        mode,
+        matchesNothing: unmatched.includes(credential),
+      })),
       lastUsedAt: a.lastUsedAt,
       tokenPrefixes: a.tokens.map((t) => t.prefix),
       credentialsUsed: a._count.usages,
@@ -51,7 +58,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 type ActionData =
   | { ok: true; agentId: string; agentName: string; token: string; unmatched: string[] }
-  | { ok: false; fieldErrors: Record<string, string[]>; values: { name: string; description: string; allowlist: string[] } };
+  | { ok: false; fieldErrors: Record<string, string[]>; values: { name: string; description: string; allowlist: string[]; deliver: string[] } };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const ctx = await requireMembership(request, params.orgSlug, 'agent.manage');
@@ -60,12 +67,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     name: String(form.get('name') ?? ''),
     description: String(form.get('description') ?? ''),
     allowlist: parseAllowlist(form.getAll('allowlist').map(String)),
+    deliver: parseAllowlist(form.getAll('deliver').map(String)),
   };
   try {
     const { agent, token } = await createAgent(agentActor(ctx, request, context), {
       name: values.name,
       description: values.description,
       allowedCredentials: values.allowlist,
+      deliverCredentials: values.deliver,
     });
     const unmatched = await unmatchedAllowlistEntries(ctx.organization.id, agent.allowedCredentials);
     // The token travels in this one response only; it is never stored or loaded again.
@@ -75,8 +84,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     );
   } catch (error) {
     if (error instanceof AgentError && error.code !== 'forbidden') {
-      const { allowedCredentials, ...rest } = error.fieldErrors;
-      return data<ActionData>({ ok: false, fieldErrors: { ...rest, ...(allowedCredentials ? { allowlist: allowedCredentials } : {}) }, values }, { status: 400 });
+      return data<ActionData>({ ok: false, fieldErrors: allowlistFieldErrors(error.fieldErrors), values }, { status: 400 });
     }
     throw error;
   }
@@ -107,7 +115,12 @@ function CreateAgentForm({
           inputProps={{ name: 'description', defaultValue: failed?.values.description, placeholder: 'Ships releases on Fridays' }}
         />
         <div className="sm:col-span-2">
-          <AllowlistInput defaultValue={failed?.values.allowlist ?? []} suggestions={suggestions} errors={failed?.fieldErrors.allowlist} />
+          <AllowlistInput
+            defaultValue={failed?.values.allowlist ?? []}
+            defaultDeliver={failed?.values.deliver ?? []}
+            suggestions={suggestions}
+            errors={failed?.fieldErrors.allowlist}
+          />
         </div>
         <div className="flex gap-2 sm:col-span-2">
           <Button type="submit" disabled={navigation.state === 'submitting'}>
@@ -176,21 +189,24 @@ export default function AgentsPage() {
                     {agent.name}
                   </Link>
                   {agent.tokenPrefixes.length === 0 ? <Badge tone="amber">No active token</Badge> : null}
+                  {/* Above the row's link, so its tooltip opens on hover and focus. */}
+                  <DeliversValuesBadge className="relative" patterns={agent.allowedCredentials.filter((e) => e.mode === 'deliver').map((e) => e.pattern)} />
                 </div>
                 {agent.description ? <p className="mt-0.5 truncate text-sm text-slate-500">{agent.description}</p> : null}
                 <div className="mt-1.5 flex flex-wrap gap-1">
                   {agent.allowedCredentials.length === 0 ? (
                     <span className="text-xs text-slate-400">No credentials allowed</span>
                   ) : (
-                    agent.allowedCredentials.map(({ pattern, matchesNothing }) => (
+                    agent.allowedCredentials.map(({ pattern, mode, matchesNothing }) => (
                       <Badge
                         key={pattern}
                         tone={matchesNothing ? 'amber' : 'slate'}
-                        className="gap-1 font-mono"
+                        className={cn('gap-1 font-mono', mode === 'deliver' && !matchesNothing ? 'ring-amber-300' : null)}
                         title={matchesNothing ? 'Matches no credential in this organization' : undefined}
                       >
                         {matchesNothing ? <AlertTriangle className="size-3" aria-label="Matches no credential" /> : null}
                         {pattern}
+                        {mode === 'deliver' ? <DeliverTag className="-mr-1" /> : null}
                       </Badge>
                     ))
                   )}

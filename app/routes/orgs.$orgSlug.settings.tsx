@@ -1,9 +1,9 @@
-// Organization settings: name (admins can rename), the read-only slug, and links to OAuth apps and notifications.
+// Organization settings: name (admins can rename), the read-only slug, and links to OAuth apps, notifications, network and API tokens.
 import { getFormProps, getInputProps, useForm } from '@conform-to/react';
 import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4';
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, NavLink, Outlet, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
-import { BellRing, ChevronRight, KeyRound, Network } from 'lucide-react';
+import { BellRing, ChevronRight, KeyRound, KeySquare, Network } from 'lucide-react';
 import { Button } from '~/components/ui/button';
 import { Card, PageHeader } from '~/components/ui/card';
 import { Field, Input, Label } from '~/components/ui/field';
@@ -49,7 +49,7 @@ export default function SettingsPage() {
   });
   return (
     <div className="space-y-6">
-      <PageHeader title="Settings" description="Your organization’s name and address, the OAuth apps it connects with, and how it hears about problems." />
+      <PageHeader title="Settings" description="Your organization’s name and address, the OAuth apps it connects with, how it hears about problems, and its API tokens." />
       <Card className="max-w-2xl">
         <Form method="post" {...getFormProps(form)}>
           <div className="space-y-5 p-5 sm:p-6">
@@ -81,7 +81,7 @@ export default function SettingsPage() {
           ) : null}
         </Form>
       </Card>
-      <nav aria-label="More settings" className="grid max-w-2xl gap-3 sm:grid-cols-3">
+      <nav aria-label="More settings" className="grid max-w-2xl gap-3 sm:grid-cols-2">
         <SettingsLink
           to={`/orgs/${organization.slug}/settings/oauth`}
           icon={KeyRound}
@@ -100,8 +100,14 @@ export default function SettingsPage() {
           title="Network"
           description="Whether agents may reach private hosts."
         />
+        <SettingsLink
+          to={`/orgs/${organization.slug}/settings/tokens`}
+          icon={KeySquare}
+          title="API tokens"
+          description="Tokens for scripts and the CLI to manage this organization."
+        />
       </nav>
-      {/* Child settings pages (notifications, network) render below the links. */}
+      {/* Child settings pages (notifications, network, API tokens) render below the links. */}
       <Outlet />
     </div>
   );

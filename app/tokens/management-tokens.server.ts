@@ -8,12 +8,13 @@ import { registerStatefulModule } from '~/cluster/stateful-modules.server';
 import { prisma } from '~/db.server';
 import { allows, deniedMessage } from '~/orgs/permissions';
 import { ROLES, ROLE_LABELS, type Role } from '~/orgs/roles';
+import { MAX_TOKEN_DAYS } from './limits';
+
+export { MAX_TOKEN_DAYS };
 
 export const MANAGEMENT_TOKEN_PREFIX = 'lkm_';
 /** How long an authenticated token is trusted from memory; revocation and membership changes clear it at once in every process (ADR 007). */
 const AUTH_CACHE_TTL_MS = 2_000;
-/** The longest a token may live when it has an expiry. */
-export const MAX_TOKEN_DAYS = 366;
 
 /** How much a role may do: a token's role is at most its creator's. */
 const ROLE_RANK: Record<Role, number> = { owner: 3, admin: 2, member: 1, viewer: 0 };

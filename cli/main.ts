@@ -1,0 +1,75 @@
+// The `latchkey` command for people and agents: dispatches to cli/commands/*, all talking to the HTTP API only.
+import { usageError, type Command } from './args';
+import { agentsCommand } from './commands/agents';
+import { loginCommand, logoutCommand, whoamiCommand } from './commands/auth';
+import { credsCommand } from './commands/creds';
+import { runCommand } from './commands/run';
+import { statusCommand } from './commands/status';
+import { typesCommand } from './commands/types';
+import { CliError, EXIT_ERROR, EXIT_OK } from './exit-codes';
+import { processIo, type CliIo } from './io';
+
+const USAGE = `Usage: latchkey <command> [options]
+
+  login     Store Latchkey's address and a token (asked for without echo)
+  logout    Forget the stored login
+  whoami    Which token is in use
+  creds     Credentials: ls, show, add, replace, edit, rm, reveal, test   (management token)
+  types     The service catalog, and each service's fields and variables
+  agents    Agents and their tokens: ls, create, rotate, revoke           (management token)
+  status    The credentials this agent may use; --check for monitoring    (agent token)
+  run       Run a program with the agent's credentials in its environment (agent token)
+
+  latchkey <command> --help shows each command's options. Every listing takes --json (the API's objects).
+  The connection: $LATCHKEY_URL and $LATCHKEY_TOKEN, else the stored login (~/.config/latchkey/config.json).
+  Secrets are never read from the command line: they are typed without echo, or piped to stdin.
+
+Exit codes:
+  0  ok
+  1  a check failed (status --check, creds test: a credential is not usable)
+  2  a credential expires soon (status --check, creds test)
+  3  usage error, or Latchkey could not be reached or answered unexpectedly
+  4  not allowed: the token was refused or may not do this (HTTP 401/403)
+  (run exits with the program's own exit code.)`;
+
+const COMMANDS: Record<string, Command> = {
+  login: loginCommand,
+  logout: logoutCommand,
+  whoami: whoamiCommand,
+  creds: credsCommand,
+  credentials: credsCommand,
+  types: typesCommand,
+  services: typesCommand,
+  agents: agentsCommand,
+  status: statusCommand,
+  run: runCommand,
+};
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    (name ? io.out : io.err)(USAGE);
+    return name ? EXIT_OK : EXIT_ERROR;
+  }
+  try {
+    const command = COMMANDS[name];
+    if (!command) throw usageError(`Unknown command: ${name}`, USAGE);
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof CliError) {
+      for (const line of error.details) io.err(line);
+      io.err(error.message);
+      return error.exitCode;
+    }
+    io.err(`latchkey: ${(error as Error).message}`);
+    return EXIT_ERROR;
+  }
+}
+
+runCli(process.argv.slice(2), processIo()).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`latchkey: ${(error as Error).message}\n`);
+    process.exit(EXIT_ERROR);
+  },
+);
