@@ -66,10 +66,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+// exitCode, not process.exit(): output piped to another program is written asynchronously and must not be cut off.
 runCli(process.argv.slice(2), processIo()).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
     process.stderr.write(`latchkey: ${(error as Error).message}\n`);
-    process.exit(EXIT_ERROR);
+    process.exitCode = EXIT_ERROR;
   },
 );

@@ -1,6 +1,6 @@
-// Agents end to end: the create form empties after "Create agent", allowlist entries that match nothing are warned about as you type, and "last used" reads the same on the agents list, the agent page and the credential page.
+// Agents end to end: the create form empties after "Create agent", allowlist entries that match nothing are warned about as you type, an entry switched to Deliver is marked everywhere, and "last used" reads the same on the agents list, the agent page and the credential page.
 import { insertCredentials } from './credential-fixtures';
-import { db, expect, expectNoSeriousA11yViolations, screenshot, test } from './fixtures';
+import { db, expect, expectNoSeriousA11yViolations, insertAgent, screenshot, test } from './fixtures';
 
 // The visible words; screen readers also hear the exact time after them.
 const SEVEN = /^Used 7 minutes ago \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)$/;
@@ -99,4 +99,50 @@ test('an owner creates an agent: names offered, a typo warned about, the form em
     await page.setViewportSize({ width: 375, height: 800 });
     await screenshot(page, 'audit-agents-375');
   });
+});
+
+test('an owner switches one allowlist entry to Deliver: saved, and marked on the agent page and the agents list', async ({ page, loginAs }) => {
+  const { user, org } = await loginAs();
+  const base = `/orgs/${org.slug}`;
+  await insertCredentials(org, user, [
+    { name: 'stripe_live', service: 'stripe', type: 'api_key' },
+    { name: 'github_token', service: 'github', type: 'api_key' },
+    { name: 'openai', service: 'openai', type: 'api_key' },
+  ]);
+  const agentId = await insertAgent(org.id, 'release-bot', ['github_token', 'stripe_live', 'openai']);
+  await db().query('INSERT INTO "AgentToken" (id, "agentId", "tokenHash", prefix) VALUES (gen_random_uuid(), $1, $2, $3)', [agentId, `e2e-${agentId}`, 'lk_Rb7xQ2']);
+
+  await page.goto(`${base}/agents/${agentId}`);
+  await expect(page.getByRole('heading', { name: 'release-bot' })).toBeVisible();
+  await expect(page.getByTestId('delivers-values')).toHaveCount(0);
+  // Every entry starts in Proxy mode; the choice names what the agent gets.
+  const mode = page.getByLabel('Mode of stripe_live');
+  await expect(mode).toHaveValue('');
+  await expect(mode.locator('option')).toHaveText(['Proxy (never sees the value)', 'Deliver (agent receives the value)']);
+  await mode.selectOption({ label: 'Deliver (agent receives the value)' });
+  await expect(page.getByText('Delivers values:')).toBeVisible();
+  await page.getByRole('button', { name: 'Save' }).click();
+
+  await expect(page.getByText('Agent saved')).toBeVisible();
+  await expect(page.getByLabel('Mode of stripe_live')).toHaveValue('stripe_live');
+  await expect(page.getByLabel('Mode of github_token')).toHaveValue('');
+  await expect(page.getByTestId('delivers-values')).toBeVisible();
+  const { rows } = await db().query<{ deliverCredentials: string[] }>('SELECT "deliverCredentials" FROM "Agent" WHERE id = $1', [agentId]);
+  expect(rows[0]!.deliverCredentials).toEqual(['stripe_live']);
+  await expectNoSeriousA11yViolations(page);
+  await screenshot(page, 'agent-deliver');
+  await page.setViewportSize({ width: 375, height: 900 });
+  await screenshot(page, 'agent-deliver-375');
+  await page.setViewportSize({ width: 1280, height: 720 });
+  // What Deliver means is one focus (or hover) away from the badge.
+  await page.getByTestId('delivers-values').focus();
+  await expect(page.getByRole('tooltip')).toContainText('receives the raw value');
+
+  await page.goto(`${base}/agents`);
+  await expect(page.getByTestId('delivers-values')).toBeVisible();
+  await expect(page.getByTestId('deliver-tag')).toHaveCount(1);
+  await expectNoSeriousA11yViolations(page);
+  await screenshot(page, 'agents-list-deliver');
+  await page.setViewportSize({ width: 375, height: 800 });
+  await screenshot(page, 'agents-list-deliver-375');
 });

@@ -1,4 +1,4 @@
-// The agents pages through their loaders and actions: a created agent's form is not resubmitted, allowlist entries that match nothing are warned about, and "last used" reads the same on the agents list, the agent page and the credential page.
+// The agents pages through their loaders and actions: a created agent's form is not resubmitted, allowlist entries that match nothing are warned about, entries posted in Deliver mode are stored and shown, and "last used" reads the same on the agents list, the agent page and the credential page.
 import crypto from 'node:crypto';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
@@ -36,15 +36,33 @@ async function ownerWithKey(name: string) {
   return { owner, org, credential };
 }
 
-function createAgentPost(slug: string, cookie: string, form: Record<string, string>, allowlist: string[] = []) {
+/** A form post as the allowlist input sends it: one `allowlist` per chip, one `deliver` per mode select (empty for Proxy). */
+function allowlistForm(form: Record<string, string>, allowlist: string[], deliver: string[]) {
   const body = new URLSearchParams(form);
-  for (const entry of allowlist) body.append('allowlist', entry);
+  for (const entry of allowlist) {
+    body.append('allowlist', entry);
+    body.append('deliver', deliver.includes(entry) ? entry : '');
+  }
+  for (const entry of deliver.filter((e) => !allowlist.includes(e))) body.append('deliver', entry);
+  return body;
+}
+
+function createAgentPost(slug: string, cookie: string, form: Record<string, string>, allowlist: string[] = [], deliver: string[] = []) {
   const request = new Request(`http://localhost:3000/orgs/${slug}/agents`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie },
-    body: body.toString(),
+    body: allowlistForm(form, allowlist, deliver).toString(),
   });
   return settle(() => agentsAction(args(request, { orgSlug: slug })));
+}
+
+function updateAgentPost(slug: string, cookie: string, agentId: string, form: Record<string, string>, allowlist: string[], deliver: string[]) {
+  const request = new Request(`http://localhost:3000/orgs/${slug}/agents/${agentId}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie },
+    body: allowlistForm({ intent: 'update', ...form }, allowlist, deliver).toString(),
+  });
+  return settle(() => agentAction(args(request, { orgSlug: slug, agentId })));
 }
 
 describe('creating an agent', () => {
@@ -86,9 +104,9 @@ describe('allowlist entries that match no credential', () => {
     const list = unwrapData(await agentsLoader(args(getRequest(`/orgs/${owner.slug}/agents`, owner.cookie), { orgSlug: owner.slug })));
     const listed = (list.data as { agents: Array<{ allowedCredentials: Array<{ pattern: string; matchesNothing: boolean }> }>; suggestions: { names: string[]; complete: boolean } });
     expect(listed.agents[0]!.allowedCredentials).toEqual([
-      { pattern: 'opnai', matchesNothing: true },
-      { pattern: 'openai', matchesNothing: false },
-      { pattern: 'github_*', matchesNothing: false },
+      { pattern: 'opnai', mode: 'proxy', matchesNothing: true },
+      { pattern: 'openai', mode: 'proxy', matchesNothing: false },
+      { pattern: 'github_*', mode: 'proxy', matchesNothing: false },
     ]);
     expect(listed.suggestions).toEqual({ names: ['github_token', 'openai'], complete: true });
 
@@ -105,6 +123,46 @@ describe('allowlist entries that match no credential', () => {
       'git%',
       'nothing*',
     ]);
+  });
+});
+
+describe('delivery modes', () => {
+  it('the forms post an entry in Deliver mode; the list and the agent page show it, and a save switches it back', async () => {
+    const { owner, org } = await ownerWithKey('npm_token');
+    const created = unwrapData(await createAgentPost(owner.slug, owner.cookie, { name: 'publisher' }, ['npm_token', 'github_*'], ['npm_token']));
+    expect(created.data).toMatchObject({ ok: true });
+    const agentId = (created.data as { agentId: string }).agentId;
+
+    type List = { agents: Array<{ allowedCredentials: Array<{ pattern: string; mode: string }> }> };
+    const list = unwrapData(await agentsLoader(args(getRequest(`/orgs/${owner.slug}/agents`, owner.cookie), { orgSlug: owner.slug }))).data as List;
+    expect(list.agents[0]!.allowedCredentials.map(({ pattern, mode }) => ({ pattern, mode }))).toEqual([
+      { pattern: 'npm_token', mode: 'deliver' },
+      { pattern: 'github_*', mode: 'proxy' },
+    ]);
+
+    const pageOf = async () =>
+      (unwrapData(await agentLoader(args(getRequest(`/orgs/${owner.slug}/agents/${agentId}`, owner.cookie), { orgSlug: owner.slug, agentId }))).data as {
+        agent: { allowedCredentials: string[]; deliverCredentials: string[] };
+      }).agent;
+    expect(await pageOf()).toMatchObject({ allowedCredentials: ['npm_token', 'github_*'], deliverCredentials: ['npm_token'] });
+
+    const saved = await updateAgentPost(owner.slug, owner.cookie, agentId, { name: 'publisher' }, ['npm_token', 'github_*'], ['github_*']);
+    expect((saved as Response).status).toBe(302);
+    expect(await pageOf()).toMatchObject({ deliverCredentials: ['github_*'] });
+    const change = await prisma.auditEvent.findFirstOrThrow({ where: { organizationId: org.id, action: 'agent.delivery_change' } });
+    expect(change.details).toEqual({ name: 'publisher', added: ['github_*'], removed: ['npm_token'] });
+  });
+
+  it('a Deliver mode for an entry not in the allowlist is refused under the allowlist field, the form keeping what was posted', async () => {
+    const { owner, org } = await ownerWithKey('npm_token');
+    const refused = unwrapData(await createAgentPost(owner.slug, owner.cookie, { name: 'sneaky' }, ['github_*'], ['npm_token']));
+    expect(refused.status).toBe(400);
+    expect(refused.data).toMatchObject({
+      ok: false,
+      fieldErrors: { allowlist: [expect.stringContaining('npm_token')] },
+      values: { allowlist: ['github_*'], deliver: ['npm_token'] },
+    });
+    expect(await prisma.agent.count({ where: { organizationId: org.id } })).toBe(0);
   });
 });
 

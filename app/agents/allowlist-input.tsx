@@ -175,7 +175,10 @@ export function AllowlistInput({
                   <button
                     type="button"
                     onClick={() => remove(entry)}
-                    className="border-l border-slate-200 px-1 text-slate-400 hover:bg-slate-200 hover:text-slate-700 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-600"
+                    className={cn(
+                      'border-l px-1 text-slate-400 hover:bg-slate-200 hover:text-slate-700 focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-indigo-600',
+                      delivers ? 'border-amber-300' : 'border-slate-200',
+                    )}
                     aria-label={`Remove ${entry}`}
                   >
                     <X className="size-3" aria-hidden />

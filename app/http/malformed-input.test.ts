@@ -6,6 +6,8 @@ import { createSignedUpUser, newSessionCookie } from '~/auth/test-helpers';
 import { credentialActor } from '~/credentials/actor.server';
 import { createCredential } from '~/credentials/credentials.server';
 import { prisma } from '~/db.server';
+import { startConnectTicket } from '~/oauth/terminal-connect.server';
+import { startConnectTicket } from '~/oauth/terminal-connect.server';
 import { hashInvitationToken } from '~/orgs/invitations.server';
 import { requireMembership } from '~/orgs/membership.server';
 import { writeCredentialSecrets } from '~/vault/vault.server';
@@ -88,11 +90,24 @@ async function createFixtures() {
     data: { organizationId: org!.id, role: 'member', tokenHash: hashInvitationToken(inviteToken), expiresAt: new Date(Date.now() + 86_400_000) },
   });
 
+  // A connect-from-terminal link as the API hands it out (GitHub has no OAuth app here, so continuing fails with a 4xx).
+  const ticket = await startConnectTicket(actor, owner.slug, { service: 'github', name: 'github_from_terminal' });
+
   params = {
+    ticket: [ticket.path.split('/').pop()!],
     orgSlug: [owner.slug],
     id: [apiKey.id, password.id, file.id, oauth.id],
     agentId: [agent.id],
     token: [inviteToken],
+    ticket: [
+      (
+        await startConnectTicket(
+          { organizationId: org!.id, userId: owner.userId, userLabel: owner.email, role: 'owner', ip: null, userAgent: null },
+          owner.slug,
+          { service: 'github', name: 'from_terminal' },
+        )
+      ).path.split('/').pop()!,
+    ],
   };
   const malformed = ['%ZZ', '%E0%A4%A', '%00', '%C0%AF', 'x'.repeat(2000), 'not-an-id', '..', crypto.randomUUID()];
   badParams = {
@@ -100,6 +115,7 @@ async function createFixtures() {
     id: [...malformed, theirs.id],
     agentId: [...malformed, theirAgent.id],
     token: [...malformed, crypto.randomBytes(32).toString('base64url')],
+    ticket: [...malformed, `${Buffer.from('{"org":"x"}').toString('base64url')}.forged`],
   };
 }
 
@@ -196,7 +212,7 @@ const QUERY_VALUES = [
 /** Fields our forms use, each filled with an overlong value (dates get an impossible date) in one well-formed form. */
 const FORM_FIELDS = [
   'name', 'description', 'email', 'password', 'organizationName', 'redirectTo', 'intent', 'role', 'membershipId',
-  'invitationId', 'tokenId', 'appId', 'allowlist', 'service', 'type', 'fields.key', 'fields.username', 'fields.password',
+  'invitationId', 'tokenId', 'appId', 'allowlist', 'deliver', 'service', 'type', 'fields.key', 'fields.username', 'fields.password',
   'baseUrl', 'expiresAt', 'version', 'confirmName', 'from', 'webhookUrl', 'warningWindowDays', 'allowPrivateHosts',
   'accessToken', 'refreshToken', 'tokenUrl', 'clientId', 'clientSecret', 'clientAuth', 'scopes', 'provider',
   'authorizationUrl', 'revocationUrl', 'userinfoUrl', 'issuer', 'pkce', 'expiry', 'customDays', 'reveal',
@@ -213,6 +229,7 @@ const ACTIONS_WITHOUT_FIELDS = new Set([
   'routes/orgs.$orgSlug.credentials.$id_.connect',
   'routes/orgs.$orgSlug.credentials.$id_.disconnect',
   'routes/invitations.$token',
+  'routes/orgs.$orgSlug.connect.$ticket',
 ]);
 
 interface Probe {

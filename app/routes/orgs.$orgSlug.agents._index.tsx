@@ -182,7 +182,8 @@ export default function AgentsPage() {
           {agents.map((agent) => (
             <div key={agent.id} className="relative flex flex-col gap-2 p-4 hover:bg-slate-50 sm:flex-row sm:items-center sm:justify-between">
               <div className="min-w-0">
-                <div className="flex items-center gap-2">
+                {/* Badges wrap under the name on a narrow screen rather than squeezing it. */}
+                <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
                   <Bot className="size-4 shrink-0 text-slate-400" aria-hidden />
                   {/* The whole row is the link's hit area; the last-used time stays focusable for its tooltip. */}
                   <Link to={agent.id} className="truncate font-medium text-slate-900 after:absolute after:inset-0 focus-visible:outline-none">

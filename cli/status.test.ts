@@ -1,27 +1,19 @@
 // The `latchkey status` command against a real API server: the table, and --check's exit code for each case.
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearCredentialCache } from '~/api/credentials.server';
+import { createTestAgent, createTestCredential, createTestOrg, startApiServer, type Listening, type TestOrg } from '~/api/test-support';
 import { prisma } from '~/db.server';
 import { runHealthSweep } from '~/jobs/health-sweep.server';
 import { closeQueues } from '~/queue/queue.server';
-import { parseWithin } from './cli';
-import { clearCredentialCache } from './credentials.server';
-import { createTestAgent, createTestCredential, createTestOrg, startApiServer, type Listening, type TestOrg } from './test-support';
+import { parseWithin } from './commands/status';
+import { latchkey as run } from './test-support';
 
-const BIN = path.resolve(__dirname, '../../bin/latchkey.js');
 const HOUR = 3_600_000;
 
 let api: Listening;
 let org: TestOrg;
 
-function latchkey(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env } as unknown as NodeJS.ProcessEnv, timeout: 30_000, encoding: 'utf8' }, (error: Error | null, stdout: string, stderr: string) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const latchkey = (args: string[], env: Record<string, string> = {}) => run(args, { env });
 
 async function credential(name: string, data: { status?: 'active' | 'expired' | 'needs_attention'; expiresAt?: Date | null; statusReason?: string }) {
   const created = await createTestCredential(org, { name, service: 'openai', type: 'api_key', fields: { key: `sk-latchkey-cli-secret-${name}` } });
@@ -108,16 +100,18 @@ describe.concurrent('latchkey status', () => {
     expect((await latchkey(['status', '--check', '--url', api.url, '--token', token])).code).toBe(1);
   });
 
-  it('a revoked or unknown token exits 3 with the server’s message', async () => {
+  it('a revoked or unknown token exits 4 (not allowed) with the server’s message', async () => {
     const result = await latchkey(['status', '--check', '--url', api.url, '--token', 'lk_unknown']);
-    expect(result.code).toBe(3);
+    expect(result.code).toBe(4);
     expect(result.stderr).toContain('401');
   });
 
   it('no token and a bad command exit 3 with usage help', async () => {
-    expect((await latchkey(['status', '--url', api.url])).code).toBe(3);
+    const noToken = await latchkey(['status', '--url', api.url]);
+    expect(noToken.code).toBe(3);
+    expect(noToken.stderr).toContain('Usage: latchkey status');
     const bad = await latchkey(['frobnicate']);
     expect(bad.code).toBe(3);
-    expect(bad.stderr).toContain('Usage: latchkey status');
+    expect(bad.stderr).toContain('Usage: latchkey <command>');
   });
 });
