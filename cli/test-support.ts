@@ -26,7 +26,7 @@ export function latchkey(args: string[], options: { env?: Record<string, string>
 
 export function spawnLatchkey(args: string[], options: { env?: Record<string, string>; home?: string } = {}) {
   return spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: options.home ?? tempHome(), TMPDIR: os.tmpdir(), ...options.env } as NodeJS.ProcessEnv,
+    env: { PATH: process.env.PATH ?? '', HOME: options.home ?? tempHome(), TMPDIR: os.tmpdir(), ...options.env } as unknown as NodeJS.ProcessEnv,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
 }

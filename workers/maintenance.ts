@@ -1,5 +1,6 @@
-// The maintenance queue: a once-a-minute heartbeat proving the worker is alive and the schedule is running.
+// The maintenance queue: a once-a-minute heartbeat proving the worker is alive and the schedule is running, which also drops expired idempotency records.
 import type { Job } from 'bullmq';
+import { pruneIdempotencyRecords } from '~/api/idempotency.server';
 import { logger } from '~/logger.server';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
@@ -18,6 +19,8 @@ export function lastHeartbeat(): Date | undefined {
 export async function processMaintenance(job: Job<MaintenanceJob>): Promise<{ at: string }> {
   if (job.name !== HEARTBEAT_JOB) throw new Error(`unknown maintenance job "${job.name}"`);
   lastHeartbeatAt = new Date();
+  // Idempotency-Key answers older than 24 hours (ADR 012): a small indexed delete.
+  await pruneIdempotencyRecords(lastHeartbeatAt).catch((error: unknown) => logger.warn({ errorName: (error as Error)?.name }, 'idempotency prune failed'));
   logger.debug({ jobId: job.id, at: lastHeartbeatAt.toISOString() }, 'heartbeat');
   return { at: lastHeartbeatAt.toISOString() };
 }

@@ -74,7 +74,13 @@ export async function beginIdempotent(organizationId: string, principal: string,
     }
     throw new ApiError(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed; retry in a moment');
   }
-  const plaintext = await openSecret({ ...location(organizationId, principal, key), ciphertext: existing.body, keyVersion: existing.keyVersion });
+  let plaintext: Buffer;
+  try {
+    plaintext = await openSecret({ ...location(organizationId, principal, key), ciphertext: existing.body, keyVersion: existing.keyVersion });
+  } catch {
+    // Sealed under a data key rotated away since (ADR 012): the answer is gone, and running again could do it twice.
+    throw new ApiError(422, 'idempotency_key_reused', 'The first answer to this Idempotency-Key can no longer be replayed; check the result, then retry with a new key');
+  }
   return { kind: 'replay', answer: JSON.parse(plaintext.toString('utf8')) as StoredAnswer };
 }
 

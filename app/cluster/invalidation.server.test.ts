@@ -3,9 +3,12 @@ import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestAgent, createTestOrg } from '~/api/test-support';
+import { systemAuditContext } from '~/audit/audit.server';
 import { prisma } from '~/db.server';
+import { authenticateManagementToken, createManagementToken } from '~/tokens/management-tokens.server';
 import { testDatabaseUrl } from '../../test/db';
 import {
+  INVALIDATION_TOPICS,
   onInvalidation,
   publishInvalidation,
   startInvalidationListener,
@@ -16,7 +19,7 @@ import {
 import { DuplicateModuleError, duplicateStatefulModules, registerStatefulModule } from './stateful-modules.server';
 
 const received: Invalidation[] = [];
-for (const topic of ['agents', 'credentials', 'data-keys'] as const) onInvalidation(topic, (event) => received.push(event));
+for (const topic of INVALIDATION_TOPICS) onInvalidation(topic, (event) => received.push(event));
 
 let listener: InvalidationListener;
 
@@ -96,6 +99,25 @@ describe('cache invalidation', () => {
     seen = next(is('data-keys', org.id));
     await prisma.organization.update({ where: { id: org.id }, data: { activeKeyVersion: { increment: 1 } } });
     await seen;
+  });
+
+  it('a management token revoked by any connection, or its creator demoted, is refused by this process at once', async () => {
+    const org = await createTestOrg();
+    const actor = { organizationId: org.id, userId: org.actor.userId, role: 'owner' as const, context: systemAuditContext('test') };
+    const { token, view } = await createManagementToken(actor, { name: 'replica check', role: 'admin' });
+    expect((await authenticateManagementToken(token))?.role).toBe('admin');
+    // Another process revokes it: raw SQL, as if from another replica (this one's cache still holds the token).
+    let seen = next(is('api-tokens', org.id));
+    await withClient((client) => client.query(`UPDATE "ManagementToken" SET "revokedAt" = now() WHERE id = $1`, [view.id]));
+    await seen;
+    expect(await authenticateManagementToken(token)).toBeNull();
+
+    const second = await createManagementToken(actor, { name: 'demotion check', role: 'admin' });
+    expect((await authenticateManagementToken(second.token))?.role).toBe('admin');
+    seen = next(is('api-tokens', org.id));
+    await withClient((client) => client.query(`UPDATE "Membership" SET role = 'viewer' WHERE "organizationId" = $1 AND "userId" = $2`, [org.id, org.actor.userId]));
+    await seen;
+    expect((await authenticateManagementToken(second.token))?.role).toBe('viewer');
   });
 
   it('a token refresh (new OAuth version and expiry) and a last-used update notify nobody', async () => {

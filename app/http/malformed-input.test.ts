@@ -7,7 +7,6 @@ import { credentialActor } from '~/credentials/actor.server';
 import { createCredential } from '~/credentials/credentials.server';
 import { prisma } from '~/db.server';
 import { startConnectTicket } from '~/oauth/terminal-connect.server';
-import { startConnectTicket } from '~/oauth/terminal-connect.server';
 import { hashInvitationToken } from '~/orgs/invitations.server';
 import { requireMembership } from '~/orgs/membership.server';
 import { writeCredentialSecrets } from '~/vault/vault.server';
@@ -90,11 +89,7 @@ async function createFixtures() {
     data: { organizationId: org!.id, role: 'member', tokenHash: hashInvitationToken(inviteToken), expiresAt: new Date(Date.now() + 86_400_000) },
   });
 
-  // A connect-from-terminal link as the API hands it out (GitHub has no OAuth app here, so continuing fails with a 4xx).
-  const ticket = await startConnectTicket(actor, owner.slug, { service: 'github', name: 'github_from_terminal' });
-
   params = {
-    ticket: [ticket.path.split('/').pop()!],
     orgSlug: [owner.slug],
     id: [apiKey.id, password.id, file.id, oauth.id],
     agentId: [agent.id],
