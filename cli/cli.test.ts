@@ -1,5 +1,6 @@
 // The `latchkey` command against a real API server: login in a terminal, creds, agents, run, exit codes, secrecy.
 import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,12 @@ import { allCommandLines, BIN, finished, latchkey, spawnLatchkey, tempHome, type
 
 const HOUR = 3_600_000;
 const CANARY = `sk-canary${'Q7x'.repeat(10)}${Date.now()}`;
-const GCP_KEY = JSON.stringify({ type: 'service_account', project_id: 'latchkey-test', private_key: 'canary-private-key' });
+const GCP_KEY = JSON.stringify({
+  type: 'service_account',
+  project_id: 'latchkey-test',
+  client_email: 'deploy@latchkey-test.iam.gserviceaccount.com',
+  private_key: crypto.generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+});
 
 let api: Listening;
 let org: TestOrg;
