@@ -1,4 +1,5 @@
 // The real production web process (server.ts on build/), two replicas on one database: one module graph, revocation at once everywhere, quiet asset logs.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { systemAuditContext } from '~/audit/audit.server';
 import { createTestCredential, createTestOrg, startUpstream, type TestOrg } from '~/api/test-support';
 import { createSession } from '~/auth/session.server';
 import { prisma } from '~/db.server';
+import { createManagementToken, revokeManagementToken } from '~/tokens/management-tokens.server';
 import { rotateOrganizationKey } from '~/vault/vault.server';
 import { ensureProductionBuild } from '../../test/production-build';
 import { startWebProcess, type WebProcess } from '../../test/web-process';
@@ -104,6 +106,33 @@ describe('two web replicas on one database', () => {
     const ms = await msUntilAll([a, b], 401, (r) => proxyStatus(r, name, token), returned);
     console.info(`revocation refused by both replicas ${ms.toFixed(1)} ms after the action returned`);
     expect(ms).toBeLessThan(200);
+  });
+
+  it('a management token revoked by another process is refused by both replicas within 200 ms; no value reaches either log', async () => {
+    const manager = { organizationId: org.id, userId: org.actor.userId, role: 'owner' as const, context: systemAuditContext('test') };
+    const { token, view } = await createManagementToken(manager, { name: 'replicas', role: 'admin', reveal: true });
+    const canary = `ghp_${crypto.randomBytes(16).toString('hex')}`;
+    const name = `mgmt_${crypto.randomBytes(3).toString('hex')}`;
+    const api = (replica: WebProcess, path: string, init: RequestInit = {}) =>
+      fetch(`${replica.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+    const created = await api(a, '/credentials', { method: 'POST', body: JSON.stringify({ name, service: 'github', type: 'api_key', fields: { key: canary } }) });
+    expect(created.status).toBe(201);
+    // A refused value (wrong format) and a refused body (bad JSON) carrying the canary: the errors never repeat it.
+    const refused = await api(b, '/credentials', { method: 'POST', body: JSON.stringify({ name: `${name}_2`, service: 'github', type: 'api_key', fields: { key: `${canary}!` } }) });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).not.toContain(canary);
+    const broken = await api(a, '/credentials', { method: 'POST', body: `{"fields":{"key":"${canary}"` });
+    expect(await broken.text()).not.toContain(canary);
+    const revealed = await api(b, `/credentials/${name}/reveal`, { method: 'POST' });
+    expect(((await revealed.json()) as { fields: { key: string } }).fields.key).toBe(canary);
+
+    const status = async (replica: WebProcess) => (await api(replica, '/me')).status;
+    expect([await status(a), await status(b)]).toEqual([200, 200]);
+    await revokeManagementToken(manager, view.id);
+    const ms = await msUntilAll([a, b], 401, status, performance.now());
+    console.info(`management token refused by both replicas ${ms.toFixed(1)} ms after the revocation committed`);
+    expect(ms).toBeLessThan(200);
+    for (const replica of [a, b]) expect(replica.output()).not.toContain(canary);
   });
 
   it('a credential disconnected by any writer stops being injected on both replicas within 200 ms', async () => {
