@@ -6,7 +6,7 @@ export default mergeConfig(
   viteConfig,
   defineConfig({
     test: {
-      include: ['app/**/*.test.{ts,tsx}', 'workers/**/*.test.ts', 'scripts/**/*.test.ts'],
+      include: ['app/**/*.test.{ts,tsx}', 'workers/**/*.test.ts', 'scripts/**/*.test.ts', 'cli/**/*.test.ts'],
       exclude: ['**/node_modules/**', 'build/**', 'bench/**', 'e2e/**'],
       environment: 'node',
       // Real PostgreSQL and Redis: forks isolate native handles and globals per file.

@@ -44,6 +44,18 @@ async function managementToken(name: string, role: 'owner' | 'admin' | 'member' 
   return token;
 }
 
+/** Runs latchkey in a pseudo-terminal (python3's pty), answering each prompt; answers travel in the environment. */
+function inTerminal(args: string[], steps: [string, string][], env: Record<string, string>): Promise<{ output: string; code: number }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'python3',
+      [path.join(__dirname, 'pty-drive.py'), process.execPath, BIN, ...args],
+      { env: { PATH: process.env.PATH ?? '', LATCHKEY_URL: api.url, ...env, LK_PTY_STEPS: JSON.stringify(steps) } as unknown as NodeJS.ProcessEnv, timeout: 90_000, encoding: 'utf8' },
+      (error: Error | null, stdout: string) => (error ? reject(error) : resolve(JSON.parse(stdout) as { output: string; code: number })),
+    );
+  });
+}
+
 beforeAll(async () => {
   api = await startApiServer();
   org = await createTestOrg();
@@ -67,11 +79,7 @@ afterAll(async () => {
 describe('latchkey login', () => {
   it('in a terminal, asks for the URL and the token without echoing the token, and stores them 0600 in a 0700 folder', async () => {
     const home = tempHome();
-    const result = await new Promise<{ output: string; code: number }>((resolve, reject) => {
-      execFile('python3', [path.join(__dirname, 'pty-login.py'), process.execPath, BIN, api.url], { env: { PATH: process.env.PATH ?? '', HOME: home, LK_TYPED_TOKEN: owner } as unknown as NodeJS.ProcessEnv, timeout: 90_000, encoding: 'utf8' }, (error: Error | null, stdout: string) =>
-        error ? reject(error) : resolve(JSON.parse(stdout) as { output: string; code: number }),
-      );
-    });
+    const result = await inTerminal(['login'], [['Latchkey URL', api.url], ['Token (input hidden): ', owner]], { HOME: home });
     expect(result.output).toContain('Token (input hidden): ');
     expect(result.output).toContain('Management token "cli owner" (admin, may reveal values)');
     expect(result.output).not.toContain(owner);
@@ -157,6 +165,26 @@ describe.concurrent('latchkey creds', () => {
     expect(refused.stderr).toContain('--yes');
     expect((await lk(['creds', 'rm', 'life', '--yes'], { token: owner })).stdout).toContain('Deleted life.');
     expect((await lk(['creds', 'show', 'life'], { token: owner })).code).toBe(3);
+  }, 90_000);
+
+  it('in a terminal, types offers a numbered picker, then adds a credential asking for the key without echo', async () => {
+    const typed = `sk-picked${'Z'.repeat(24)}`;
+    const services = JSON.parse((await lk(['types', '--json'], { token: owner })).stdout) as { id: string }[];
+    const number = String(services.findIndex((s) => s.id === 'openai') + 1);
+    const result = await inTerminal(
+      ['types'],
+      [
+        ['Pick a service number: ', number],
+        ['Add a credential for OpenAI now? [y/N] ', 'y'],
+        ['Credential name: ', 'picked-openai'],
+        ['API key (input hidden): ', typed],
+      ],
+      { HOME: tempHome(), LATCHKEY_TOKEN: owner },
+    );
+    expect(result.code).toBe(0);
+    expect(result.output).toContain('Stored picked-openai (openai, api_key).');
+    expect(result.output).not.toContain(typed);
+    expect((await lk(['creds', 'reveal', 'picked-openai'], { token: owner })).stdout.trim()).toBe(typed);
   }, 90_000);
 
   it('types lists the catalog and shows one service’s fields and variables', async () => {

@@ -271,9 +271,15 @@ const ls: Command = {
     const parsed = parseCommand(args, { type: { type: 'string', multiple: true }, status: { type: 'string', multiple: true }, q: { type: 'string', short: 'q' }, json: { type: 'boolean' } }, LS_USAGE, io);
     if (!parsed) return EXIT_OK;
     if (parsed.positionals.length) throw usageError(`Unexpected argument: ${parsed.positionals[0]}`, LS_USAGE);
-    const progress = io.stderr.isTTY ? (count: number) => io.stderr.write(`\rFetched ${count} credentials…`) : undefined;
+    // Progress only for long listings (more than one page), and only where a person watches stderr.
+    let shown = false;
+    const progress = (count: number) => {
+      if (!io.stderr.isTTY || count < 100) return;
+      shown = true;
+      io.stderr.write(`\rFetched ${count} credentials…`);
+    };
     const credentials = await client(io).list<ApiCredential>('/credentials', 'credentials', { type: listParam(parsed.values.type), status: listParam(parsed.values.status), q: parsed.values.q }, progress);
-    if (progress) io.stderr.write('\r\u001b[K');
+    if (shown) io.stderr.write('\r\u001b[K');
     if (parsed.values.json) printJson(io, credentials);
     else io.out(credentials.length ? formatCredentialTable(credentials, io.now()) : 'No credentials.');
     return EXIT_OK;
