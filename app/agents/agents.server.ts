@@ -1,11 +1,11 @@
 // Agents and their tokens: create, rotate, revoke, authenticate a bearer token, and who depends on a credential.
-import crypto from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { recordAudit, type AuditContext } from '~/audit/audit.server';
 import { onInvalidation } from '~/cluster/invalidation.server';
 import { registerStatefulModule } from '~/cluster/stateful-modules.server';
 import { prisma } from '~/db.server';
+import { hashToken, newBearerToken } from '~/tokens/bearer-token.server';
 import { allows, deniedMessage } from '~/orgs/permissions';
 import type { Role } from '~/orgs/roles';
 import type { Prisma } from '~/generated/prisma/client';
@@ -63,14 +63,11 @@ export class AgentError extends Error {
 }
 
 
-export function hashToken(token: string): string {
-  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
-}
+export { hashToken };
 
 /** `lk_` + 32 random bytes in base64url; the value is returned once and never stored. */
 export function generateToken(): { token: string; tokenHash: string; prefix: string } {
-  const token = TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');
-  return { token, tokenHash: hashToken(token), prefix: token.slice(0, TOKEN_PREFIX.length + 6) };
+  return newBearerToken(TOKEN_PREFIX, 6);
 }
 
 export interface AgentActor {

@@ -10,7 +10,7 @@ import { logger } from '~/logger.server';
 import { OAuthError } from '~/oauth/errors';
 import { ManagementTokenError } from '~/tokens/management-tokens.server';
 import type { Endpoint, EndpointContext } from './endpoint.server';
-import { endpoints } from './endpoints.server';
+import { endpoints, validationError } from './endpoints.server';
 import { ApiError, sendApiError } from './errors.server';
 import { beginIdempotent, parseIdempotencyKey, requestFingerprint } from './idempotency.server';
 import { openApiDocument } from './openapi.server';
@@ -107,11 +107,7 @@ async function readBody(req: Request, res: Response, endpoint: Endpoint): Promis
   await new Promise<void>((resolve, reject) => jsonParser(req, res, (error?: unknown) => (error ? reject(error) : resolve())));
   const body = req.body === undefined || (typeof req.body === 'object' && req.body !== null && Object.keys(req.body).length === 0 && type === '') ? {} : req.body;
   const parsed = endpoint.body.safeParse(body);
-  if (!parsed.success) {
-    const fields: Record<string, string[]> = {};
-    for (const issue of parsed.error.issues) (fields[issue.path.map(String).join('.') || 'body'] ??= []).push(issue.message);
-    throw new ApiError(400, 'validation_failed', 'The body does not have the expected shape', fields);
-  }
+  if (!parsed.success) throw validationError(parsed.error, 'The body does not have the expected shape');
   return { body, upload: null };
 }
 

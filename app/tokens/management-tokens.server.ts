@@ -1,11 +1,12 @@
 // Management API tokens (lkm_…): create, list, revoke, and authenticate one, with its role capped by its creator's membership.
-import crypto from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { recordAudit, type AuditActor, type AuditContext } from '~/audit/audit.server';
 import { onInvalidation } from '~/cluster/invalidation.server';
 import { registerStatefulModule } from '~/cluster/stateful-modules.server';
+import { fieldErrorsFromZod } from '~/credentials/schemas';
 import { prisma } from '~/db.server';
+import { hashToken, newBearerToken } from './bearer-token.server';
 import { allows, deniedMessage } from '~/orgs/permissions';
 import { ROLES, ROLE_LABELS, type Role } from '~/orgs/roles';
 import { MAX_TOKEN_DAYS } from './limits';
@@ -59,13 +60,10 @@ export const managementTokenInputSchema = z.object({
 });
 export type ManagementTokenInput = z.input<typeof managementTokenInputSchema>;
 
-export function hashManagementToken(token: string): string {
-  return crypto.createHash('sha256').update(token, 'utf8').digest('hex');
-}
+export const hashManagementToken = hashToken;
 
 function generateManagementToken() {
-  const token = MANAGEMENT_TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');
-  return { token, tokenHash: hashManagementToken(token), prefix: token.slice(0, MANAGEMENT_TOKEN_PREFIX.length + 8) };
+  return newBearerToken(MANAGEMENT_TOKEN_PREFIX, 8);
 }
 
 /** Who creates or revokes a token: a member of the organization with their role. */
@@ -76,11 +74,6 @@ export interface TokenManager {
   context: AuditContext;
 }
 
-function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const issue of error.issues) (out[String(issue.path[0] ?? 'form')] ??= []).push(issue.message);
-  return out;
-}
 
 function requireManager(actor: Pick<TokenManager, 'role'>): void {
   if (!allows(actor.role, 'api_token.manage')) throw new ManagementTokenError('forbidden', deniedMessage(actor.role, 'api_token.manage'));
@@ -123,7 +116,7 @@ export async function createManagementToken(
 ): Promise<{ token: string; view: ManagementTokenView }> {
   requireManager(actor);
   const parsed = managementTokenInputSchema.safeParse(input);
-  if (!parsed.success) throw new ManagementTokenError('validation', 'Check the highlighted fields', fieldErrorsOf(parsed.error));
+  if (!parsed.success) throw new ManagementTokenError('validation', 'Check the highlighted fields', fieldErrorsFromZod(parsed.error));
   const { name, role, reveal, expiresInDays } = parsed.data;
   if (!roleAtMost(role, actor.role)) {
     throw new ManagementTokenError('validation', 'Check the highlighted fields', {
