@@ -61,6 +61,8 @@ const entry = z
     credentialTypes: z.array(z.enum(CREDENTIAL_TYPES)).min(1),
     apiBaseUrl: z.url({ protocol: /^https$/ }).optional(),
     envVar: z.string().regex(/^[A-Z][A-Z0-9_]*$/).optional(),
+    envVarAliases: z.array(z.string().regex(/^[A-Z][A-Z0-9_]*$/)).min(1).optional(),
+    baseUrlEnv: z.object({ name: z.string().regex(/^[A-Z][A-Z0-9_]*_BASE_URL$/), path: z.string().regex(/^(\/[A-Za-z0-9._-]+)*$/) }).strict().optional(),
     docsUrl: z.url({ protocol: /^https$/ }).optional(),
     injectionConfigurable: z.boolean().optional(),
   })
