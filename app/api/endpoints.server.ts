@@ -10,6 +10,8 @@ import {
   updateAgent,
 } from '~/agents/agents.server';
 import { fromAllowlistEntries, mayDeliver } from '~/agents/allowlist';
+import { runDoctor } from '~/agents/doctor.server';
+import { setAgentRequirements } from '~/agents/requirements.server';
 import { recordAudit } from '~/audit/audit.server';
 import { auditFilterFromUrl } from '~/audit/page-filters.server';
 import { listAuditEvents } from '~/audit/audit.server';
@@ -43,6 +45,8 @@ import {
   credentialValueBodySchema,
   deletedSchema,
   meSchema,
+  doctorSchema,
+  requirementsBodySchema,
   pastedTokensBodySchema,
   revokedSchema,
   serviceListSchema,
@@ -401,6 +405,45 @@ export const endpoints: Endpoint[] = [
       }
       await recordDelivery(agent, row, ctx);
       return { status: 200, body: await valueOf(agent.organizationId, row, fields, file) };
+    },
+  }),
+  defineEndpoint({
+    method: 'get',
+    path: '/doctor',
+    operationId: 'doctor',
+    summary: 'Each of the agent’s requirements: whether it exists, is granted and works now, and where a person fixes it',
+    auth: 'agent',
+    responses: { 200: { description: 'The report', schema: doctorSchema } },
+    errors: {},
+    handler: async (ctx) => {
+      const agent = requireAgent(ctx.principal);
+      const row = await prisma.agent.findUniqueOrThrow({ where: { id: agent.id }, select: { id: true, organizationId: true, allowedCredentials: true, requirements: true } });
+      return { status: 200, body: await runDoctor(row, ctx.publicUrl) };
+    },
+  }),
+  defineEndpoint({
+    method: 'put',
+    path: '/agent/requirements',
+    operationId: 'setOwnRequirements',
+    summary: 'The agent declares what it needs (replaces its list; audited), e.g. synced from its framework’s config at start-up',
+    auth: 'agent',
+    body: requirementsBodySchema,
+    responses: { 200: { description: 'The stored requirements', schema: requirementsBodySchema } },
+    errors: {},
+    handler: async (ctx) => {
+      const agent = requireAgent(ctx.principal);
+      const context = { actor: { type: 'agent' as const, id: agent.id, label: agent.name }, ...ctx.origin };
+      try {
+        const requirements = await setAgentRequirements({ organizationId: agent.organizationId, self: agent.id, context }, agent.id, record(ctx.body).requirements);
+        return { status: 200, body: { requirements } };
+      } catch (error) {
+        // Field paths as the body names them: requirements.0.name.
+        const e = error as { code?: string; fieldErrors?: Record<string, string[]>; message?: string };
+        if (e.code === 'validation') {
+          throw new ApiError(400, 'validation_failed', e.message ?? 'Check the requirements', Object.fromEntries(Object.entries(e.fieldErrors ?? {}).map(([k, v]) => [`requirements.${k}`, v])));
+        }
+        throw error;
+      }
     },
   }),
   defineEndpoint({

@@ -347,6 +347,45 @@ describe('agents', () => {
   });
 });
 
+describe('requirements and doctor', () => {
+  it('an agent declares what it needs; the doctor says missing, not allowed, ok or expiring, with where to fix it', async () => {
+    const ready = `need_ok_${crypto.randomBytes(3).toString('hex')}`;
+    const elsewhere = `need_other_${crypto.randomBytes(3).toString('hex')}`;
+    const soon = `need_soon_${crypto.randomBytes(3).toString('hex')}`;
+    await createTestCredential(org, { name: ready, service: 'openai', type: 'api_key', fields: { key: `sk-proj-${crypto.randomBytes(20).toString('hex')}` } });
+    await createTestCredential(org, { name: elsewhere, service: 'openai', type: 'api_key', fields: { key: `sk-proj-${crypto.randomBytes(20).toString('hex')}` } });
+    const expiring = await createTestCredential(org, { name: soon, service: 'openai', type: 'api_key', fields: { key: `sk-proj-${crypto.randomBytes(20).toString('hex')}` } });
+    await prisma.credential.update({ where: { id: expiring.id }, data: { expiresAt: new Date(Date.now() + 3_600_000) } });
+    const { token, agent } = await createTestAgent(org, [ready, soon]);
+
+    const bad = await call('PUT', '/agent/requirements', { token, json: { requirements: [{ name: 'has space' }, { name: ready }, { name: ready }] } });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.fields).sort()).toEqual(['requirements.0.name', 'requirements.2.name']);
+    const set = await call('PUT', '/agent/requirements', {
+      token,
+      json: { requirements: [{ name: ready, service: 'openai' }, { name: 'stripe_key', service: 'stripe', type: 'api_key' }, { name: elsewhere }, { name: soon }, { name: 'nice_to_have', optional: true }] },
+    });
+    expect(set.status).toBe(200);
+    expect((await prisma.auditEvent.findFirstOrThrow({ where: { organizationId: org.id, action: 'agent.requirements_update', targetId: agent.id } })).actorType).toBe('agent');
+
+    const report = await call('GET', '/doctor', { token });
+    const states = Object.fromEntries(report.body.requirements.map((r: { name: string; state: string }) => [r.name, r.state]));
+    expect(states).toEqual({ [ready]: 'ok', stripe_key: 'missing', [elsewhere]: 'not_allowed', [soon]: 'expiring', nice_to_have: 'missing' });
+    expect(report.body.ok).toBe(false);
+    const missing = report.body.requirements.find((r: { name: string }) => r.name === 'stripe_key');
+    expect(new URL(missing.fixUrl).pathname).toMatch(/\/credentials\/new$/);
+    expect(new URL(missing.fixUrl).searchParams.get('name')).toBe('stripe_key');
+    expect(new URL(missing.fixUrl).searchParams.get('service')).toBe('stripe');
+
+    // Once the missing one exists and the other is granted, only the optional one is missing: ok.
+    await createTestCredential(org, { name: 'stripe_key', service: 'stripe', type: 'api_key', fields: { key: `sk_test_${crypto.randomBytes(16).toString('hex')}` } });
+    await prisma.agent.update({ where: { id: agent.id }, data: { allowedCredentials: [ready, soon, elsewhere, 'stripe_key'] } });
+    const healed = await call('GET', '/doctor', { token });
+    expect(healed.body.ok).toBe(true);
+    expect((await call('GET', '/doctor', { token: tokens.admin })).status).toBe(403);
+  });
+});
+
 describe('idempotency', () => {
   it('a retry with the same key replays the first answer; another request with that key is 422', async () => {
     const key = crypto.randomUUID();

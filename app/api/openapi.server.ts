@@ -52,7 +52,8 @@ function operation(endpoint: Endpoint, convert: ReturnType<typeof converter>['co
       ...(response.content ? { content: Object.fromEntries(Object.entries(response.content).map(([type, description]) => [type, { schema: { type: 'string', description } }])) } : {}),
     };
   }
-  for (const [status, description] of Object.entries({ ...ERROR_TEXT, ...endpoint.errors })) {
+  const kindRefused = endpoint.auth === 'any' ? {} : { 403: endpoint.auth === 'agent' ? 'This endpoint is for agent tokens' : 'Needs a management token (management_token_required) whose role may do this (forbidden)' };
+  for (const [status, description] of Object.entries({ ...ERROR_TEXT, ...kindRefused, ...endpoint.errors })) {
     responses[status] = { description, content: jsonContent(ERROR_REF) };
   }
   if (endpoint.method === 'post' && !endpoint.secret) responses['422'] = { description: 'The Idempotency-Key was used for a different request', content: jsonContent(ERROR_REF) };

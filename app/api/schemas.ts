@@ -172,6 +172,37 @@ export const agentSchema = z
   .meta({ id: 'Agent' });
 export type ApiAgent = z.infer<typeof agentSchema>;
 
+export const requirementEntrySchema = z
+  .object({
+    name: z.string().meta({ description: 'A credential name (github_token, git_ssh:botty)' }),
+    service: z.string().optional(),
+    type: z.enum(CREDENTIAL_TYPES).optional(),
+    optional: z.boolean().optional(),
+    description: z.string().optional(),
+  })
+  .meta({ id: 'Requirement' });
+export const requirementsBodySchema = z.object({ requirements: z.array(requirementEntrySchema) }).meta({ id: 'Requirements' });
+
+export const doctorSchema = z
+  .object({
+    ok: z.boolean().meta({ description: 'False when a required entry is anything but ok or expiring' }),
+    checkedAt: dateTime,
+    requirements: z.array(
+      z.object({
+        name: z.string(),
+        required: z.boolean(),
+        service: z.string().nullable(),
+        type: z.string().nullable(),
+        description: z.string(),
+        state: z.enum(['ok', 'missing', 'not_allowed', 'expiring', 'expired', 'needs_attention', 'disconnected']),
+        reason: z.string().nullable(),
+        fixUrl: z.string().nullable().meta({ description: 'The portal page where a person fixes it' }),
+        expiresAt: dateTime.nullable(),
+      }),
+    ),
+  })
+  .meta({ id: 'DoctorReport' });
+
 export const agentListSchema = z.object({ agents: z.array(agentSchema), nextCursor }).meta({ id: 'AgentList' });
 export const agentCreatedSchema = z.object({ agent: agentSchema, token: z.string().meta({ description: 'Shown once; Latchkey keeps only its hash' }) }).meta({ id: 'AgentCreated' });
 export const agentTokenSchema = z.object({ token: z.string(), prefix: z.string() }).meta({ id: 'AgentToken' });

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Agent" ADD COLUMN     "requirements" JSONB NOT NULL DEFAULT '[]';
