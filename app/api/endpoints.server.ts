@@ -516,6 +516,7 @@ export const endpoints: Endpoint[] = [
         description: 'description' in body ? (body.description as string) : current.description,
         ...('allowlist' in body ? allowlistInput(body.allowlist) : { allowedCredentials: current.allowedCredentials, deliverCredentials: current.deliverCredentials }),
       });
+      if ('requirements' in body) await setAgentRequirements(agentActorOf(token, ctx.origin), current.id, body.requirements);
       return { status: 200, body: toApiAgent(await findAgent(token.organizationId, updated.name)) };
     },
   }),

@@ -309,6 +309,9 @@ describe('agents', () => {
     expect(listed.body.agents.map((a: { name: string }) => a.name)).toContain(name);
     const patched = await call('PATCH', `/agents/${name}`, { token: tokens.admin, json: { allowlist: [{ credential: 'gh_*', mode: 'deliver' }] } });
     expect(patched.body.allowlist).toEqual([{ credential: 'gh_*', mode: 'deliver' }]);
+    const needs = await call('PATCH', `/agents/${name}`, { token: tokens.admin, json: { requirements: [{ name: 'gh_main', service: 'github', type: 'api_key' }] } });
+    expect(needs.body.requirements).toEqual([{ name: 'gh_main', service: 'github', type: 'api_key', optional: false, description: '' }]);
+    expect(needs.body.allowlist).toEqual([{ credential: 'gh_*', mode: 'deliver' }]);
     expect((await prisma.auditEvent.findFirst({ where: { organizationId: org.id, action: 'agent.delivery_change' }, orderBy: { seq: 'desc' } }))?.actorType).toBe('api_token');
     const rotated = await call('POST', `/agents/${name}/tokens`, { token: tokens.admin });
     expect(rotated.status).toBe(201);

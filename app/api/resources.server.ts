@@ -1,6 +1,7 @@
 // The API's resources as the services see them: credentials, values, agents and services turned into the API's shapes (no HTTP here).
 import { matchesAllowlist, type AuthenticatedAgent } from '~/agents/agents.server';
 import { mayDeliver, toAllowlistEntries } from '~/agents/allowlist';
+import { readRequirements } from '~/agents/requirements';
 import { credentialFieldsFor, getService, injectionFor, listServices, type ServiceDefinition } from '~/credentials/catalog';
 import { parseCredentialSettings } from '~/credentials/settings';
 import { statusNow } from '~/credentials/status';
@@ -131,6 +132,7 @@ export interface AgentRow {
   createdAt: Date;
   lastUsedAt: Date | null;
   tokens: { prefix: string; createdAt: Date; lastUsedAt: Date | null; revokedAt?: Date | null }[];
+  requirements: unknown;
 }
 
 export function toApiAgent(agent: AgentRow): ApiAgent {
@@ -141,6 +143,7 @@ export function toApiAgent(agent: AgentRow): ApiAgent {
     tokens: agent.tokens
       .filter((t) => !t.revokedAt)
       .map((t) => ({ prefix: t.prefix, createdAt: t.createdAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null })),
+    requirements: readRequirements(agent.requirements),
     createdAt: agent.createdAt.toISOString(),
     lastUsedAt: agent.lastUsedAt?.toISOString() ?? null,
   };

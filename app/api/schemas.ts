@@ -160,18 +160,6 @@ export const allowlistEntrySchema = z
   })
   .meta({ id: 'AllowlistEntry' });
 
-export const agentSchema = z
-  .object({
-    name: z.string(),
-    description: z.string(),
-    allowlist: z.array(z.object({ credential: z.string(), mode: grantModeSchema })),
-    tokens: z.array(z.object({ prefix: z.string(), createdAt: dateTime, lastUsedAt: dateTime.nullable() })),
-    createdAt: dateTime,
-    lastUsedAt: dateTime.nullable(),
-  })
-  .meta({ id: 'Agent' });
-export type ApiAgent = z.infer<typeof agentSchema>;
-
 export const requirementEntrySchema = z
   .object({
     name: z.string().meta({ description: 'A credential name (github_token, git_ssh:botty)' }),
@@ -181,6 +169,19 @@ export const requirementEntrySchema = z
     description: z.string().optional(),
   })
   .meta({ id: 'Requirement' });
+export const agentSchema = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    allowlist: z.array(z.object({ credential: z.string(), mode: grantModeSchema })),
+    tokens: z.array(z.object({ prefix: z.string(), createdAt: dateTime, lastUsedAt: dateTime.nullable() })),
+    requirements: z.array(requirementEntrySchema).meta({ description: 'What the agent needs (GET /doctor checks them)' }),
+    createdAt: dateTime,
+    lastUsedAt: dateTime.nullable(),
+  })
+  .meta({ id: 'Agent' });
+export type ApiAgent = z.infer<typeof agentSchema>;
+
 export const requirementsBodySchema = z.object({ requirements: z.array(requirementEntrySchema) }).meta({ id: 'Requirements' });
 
 export const doctorSchema = z
@@ -259,7 +260,12 @@ export const agentBodySchema = z
   .object({ name: z.string(), description: z.string().optional(), allowlist: z.array(allowlistEntrySchema).optional() })
   .meta({ id: 'AgentCreate' });
 export const agentPatchBodySchema = z
-  .object({ name: z.string().optional(), description: z.string().optional(), allowlist: z.array(allowlistEntrySchema).optional() })
+  .object({
+    name: z.string().optional(),
+    description: z.string().optional(),
+    allowlist: z.array(allowlistEntrySchema).optional(),
+    requirements: z.array(requirementEntrySchema).optional(),
+  })
   .meta({ id: 'AgentPatch' });
 
 export const credentialNameParamSchema = z.string().regex(/^[A-Za-z0-9_:-]{1,100}$/);
