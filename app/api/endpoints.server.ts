@@ -27,6 +27,10 @@ import { readCredentialSecret } from '~/vault/vault.server';
 import { decodeCursor, encodeCursor, limitSchema } from './pagination';
 import { defineEndpoint, type Endpoint, type EndpointContext } from './endpoint.server';
 import { ApiError } from './errors.server';
+import { parseQuery, validationError } from './query.server';
+import { proposalEndpoints } from './proposal-endpoints.server';
+
+export { parseQuery, validationError } from './query.server';
 import { agentActorOf, credentialActorOf, organizationOf, requireAgent, requireManagement } from './principal.server';
 import { apiCredentialSelect, apiService, apiServices, findApiCredential, toApiAgent, toApiCredential } from './resources.server';
 import {
@@ -92,26 +96,6 @@ const auditQuerySchema = z.object({
 
 const exportQuerySchema = auditQuerySchema.omit({ limit: true, cursor: true }).extend({ format: z.enum(['ndjson', 'csv']).default('ndjson') });
 
-/** Reads the query string with a schema: repeated keys become arrays where the schema wants arrays. */
-export function parseQuery<T extends z.ZodObject>(schema: T, query: URLSearchParams): z.output<T> {
-  const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(schema.shape)) {
-    const all = query.getAll(key);
-    if (all.length === 0) continue;
-    const inner = schema.shape[key] as z.ZodType;
-    raw[key] = inner.safeParse([]).success || inner.safeParse(['x']).success ? all : all[0];
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw validationError(parsed.error);
-  return parsed.data;
-}
-
-export function validationError(error: z.ZodError, message = 'Check the highlighted fields'): ApiError {
-  const fields: Record<string, string[]> = {};
-  for (const issue of error.issues) (fields[issue.path.map(String).join('.') || 'body'] ??= []).push(issue.message);
-  return new ApiError(400, 'validation_failed', message, fields);
-}
-
 async function credentialAnswer(organizationId: string, name: string, status = 200) {
   const row = await prisma.credential.findUniqueOrThrow({ where: { organizationId_name: { organizationId, name } }, select: apiCredentialSelect });
   return { status, body: credentialSchema.parse(toApiCredential(row, null)) };
@@ -134,7 +118,7 @@ const DELIVERY_AUDIT_WINDOW_MS = 5 * 60_000;
 
 const credentialErrors = { 403: 'The token’s role may not do this', 404: 'No such credential in the token’s organization' } as const;
 
-export const endpoints: Endpoint[] = [
+const coreEndpoints: Endpoint[] = [
   defineEndpoint({
     method: 'get',
     path: '/me',
@@ -676,3 +660,6 @@ async function recordDelivery(agent: { id: string; name: string; organizationId:
     }),
   );
 }
+
+/** Every endpoint of /api/v1 but the proxy, as the router serves them and the OpenAPI document lists them. */
+export const endpoints: Endpoint[] = [...coreEndpoints, ...proposalEndpoints];

@@ -11,6 +11,7 @@ import { OAuthError } from '~/oauth/errors';
 import { ManagementTokenError } from '~/tokens/management-tokens.server';
 import type { Endpoint, EndpointContext } from './endpoint.server';
 import { endpoints, validationError } from './endpoints.server';
+import { ProposalError } from '~/proposals/proposals.server';
 import { ApiError, sendApiError } from './errors.server';
 import { beginIdempotent, parseIdempotencyKey, requestFingerprint } from './idempotency.server';
 import { openApiDocument } from './openapi.server';
@@ -48,6 +49,17 @@ export function toApiError(error: unknown): ApiError | null {
       forbidden: [403, 'forbidden'],
       validation: [400, 'validation_failed'],
       conflict: [409, 'conflict'],
+    };
+    const [status, code] = codes[error.code];
+    return new ApiError(status, code, error.message, error.fieldErrors);
+  }
+  if (error instanceof ProposalError) {
+    const codes: Record<ProposalError['code'], [number, ApiErrorCode]> = {
+      not_found: [404, 'proposal_not_found'],
+      forbidden: [403, 'forbidden'],
+      validation: [400, 'validation_failed'],
+      conflict: [409, 'conflict'],
+      limit: [409, 'proposal_limit_reached'],
     };
     const [status, code] = codes[error.code];
     return new ApiError(status, code, error.message, error.fieldErrors);

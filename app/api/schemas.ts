@@ -11,6 +11,8 @@ export const errorCodes = [
   'not_found',
   'credential_not_found',
   'agent_not_found',
+  'proposal_not_found',
+  'proposal_limit_reached',
   'service_not_found',
   'credential_not_allowed',
   'credential_expired',
@@ -284,3 +286,74 @@ export const pastedTokensBodySchema = z
     appId: z.string().optional().meta({ description: 'Which of the organization’s OAuth apps issued the tokens' }),
   })
   .meta({ id: 'PastedTokens' });
+
+export const proposalSlotBodySchema = z
+  .object({
+    action: z.enum(['set', 'delete']).optional().meta({ description: 'set (default): add the credential (or grant an existing one); delete: one in the agent’s allowlist' }),
+    name: z.string().meta({ description: 'A credential name (stripe_key, git_ssh:botty)' }),
+    service: z.string().optional().meta({ description: 'A catalog service id, or custom' }),
+    type: z.enum(CREDENTIAL_TYPES).optional(),
+    description: z.string().optional(),
+    obtain: z.string().optional().meta({ description: 'Where a person gets the value (http(s) URL)' }),
+    obtainInstructions: z.string().optional(),
+    value: z
+      .union([z.string(), z.record(z.string(), z.string())])
+      .optional()
+      .meta({ description: 'A value the agent generated: sealed at once, shown to the approver masked; needs an admin to approve' }),
+    oauth: z
+      .object({ authorizationUrl: z.string().optional(), tokenUrl: z.string(), scopes: z.array(z.string()).optional() })
+      .optional()
+      .meta({ description: 'An OAuth slot: a person connects (or pastes tokens) on the approval page' }),
+  })
+  .meta({ id: 'ProposalSlotInput' });
+
+export const proposalBodySchema = z
+  .object({ message: z.string(), credentials: z.array(proposalSlotBodySchema) })
+  .meta({ id: 'ProposalInput' });
+
+export const proposalSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['pending', 'approved', 'rejected', 'expired']),
+    message: z.string(),
+    agent: z.object({ id: z.string(), name: z.string() }),
+    createdAt: dateTime,
+    expiresAt: dateTime,
+    decidedAt: dateTime.nullable(),
+    decidedBy: z.object({ type: z.enum(['user', 'api_token', 'system']), label: z.string() }).nullable(),
+    reason: z.string().nullable().meta({ description: 'Why it was rejected' }),
+    approvalUrl: z.string().meta({ description: 'The portal page where a person approves it' }),
+    credentials: z.array(
+      z.object({
+        position: z.number().int(),
+        action: z.enum(['set', 'delete']),
+        kind: z.enum(['create', 'create_supplied', 'connect', 'grant', 'delete']).meta({
+          description: 'create: a person fills it; create_supplied: from the agent’s value; connect: OAuth; grant: exists, access is granted; delete',
+        }),
+        name: z.string(),
+        service: z.string().nullable(),
+        type: z.string().nullable(),
+        description: z.string(),
+        obtain: z.string().nullable(),
+        obtainInstructions: z.string().nullable(),
+        hasValue: z.boolean().meta({ description: 'The agent supplied a value (never returned)' }),
+        oauth: z.object({ authorizationUrl: z.string().nullable(), tokenUrl: z.string(), scopes: z.array(z.string()) }).nullable(),
+        connected: z.object({ account: z.string().nullable(), at: dateTime }).nullable(),
+        credentialId: z.string().nullable().meta({ description: 'After approval: the credential created, granted or deleted' }),
+      }),
+    ),
+  })
+  .meta({ id: 'Proposal' });
+
+export const proposalListSchema = z.object({ proposals: z.array(proposalSchema), nextCursor }).meta({ id: 'ProposalList' });
+
+export const proposalApproveBodySchema = z
+  .object({
+    values: z
+      .record(z.string(), z.record(z.string(), z.unknown()))
+      .optional()
+      .meta({ description: 'Per slot name, the fields a person fills: the catalog’s fields (key, username, password…), { fileName, content (base64) } for files, { accessToken, refreshToken?, expiresAt?, clientId?, clientSecret? } for OAuth slots' }),
+  })
+  .meta({ id: 'ProposalApproval' });
+
+export const proposalRejectBodySchema = z.object({ reason: z.string() }).meta({ id: 'ProposalRejection' });

@@ -16,10 +16,11 @@ export const INVALIDATION_CHANNEL = 'latchkey_invalidation';
 /**
  * What changed. `agents`: agent tokens, allowlists and delivery grants, agents, an organization's private-hosts setting (the
  * agent authentication cache). `credentials`: what the proxy reads of a credential (status, settings,
- * name, value version, deletion). `data-keys`: an organization's data keys (rotation, removal).
+ * name, value version, deletion). `data-keys`: an organization's data keys (rotation, removal). `proposals`: a
+ * proposal was made, decided or had a slot connected (wakes long-polling agents).
  * A new kind of cached state adds its topic here, a handler with onInvalidation, and a producer.
  */
-export const INVALIDATION_TOPICS = ['agents', 'api-tokens', 'credentials', 'data-keys'] as const;
+export const INVALIDATION_TOPICS = ['agents', 'api-tokens', 'credentials', 'data-keys', 'proposals'] as const;
 export type InvalidationTopic = (typeof INVALIDATION_TOPICS)[number];
 
 export interface Invalidation {

@@ -401,8 +401,30 @@ function isoOrNull(date: Date | null): string | null {
   return date ? date.toISOString() : null;
 }
 
+/**
+ * A credential checked and ready to be written: `write` creates the row, its sealed secrets and the audit row
+ * in the caller's transaction (so a proposal's approval can apply many at once, or none).
+ */
+export interface PreparedCredential<Written extends { id: string } = { id: string }> {
+  name: string;
+  write(tx: Tx, audit?: { details?: Record<string, unknown> }): Promise<Written>;
+  /** After the transaction committed: caches, refresh schedules. */
+  afterCommit(id: string): Promise<void>;
+}
+
 /** Creates an API-key, username/password or file credential; the row, its sealed secrets and the audit row commit together. */
 export async function createCredential(actor: CredentialActor, input: CreateCredentialInput): Promise<CredentialView> {
+  const prepared = await prepareManualCredential(actor, input);
+  const created = await withNameConflict(prepared.name, () => prisma.$transaction((tx) => prepared.write(tx)));
+  await prepared.afterCommit(created.id);
+  return created;
+}
+
+/** Checks an API-key, username/password or file credential (field errors as CredentialValidationError) without writing it. */
+export async function prepareManualCredential(
+  actor: CredentialActor,
+  input: CreateCredentialInput,
+): Promise<PreparedCredential<CredentialView>> {
   requirePermission(actor, 'credential.create');
   const base = credentialBaseSchema.safeParse({
     name: input.name,
@@ -448,8 +470,9 @@ export async function createCredential(actor: CredentialActor, input: CreateCred
   await assertNameFree(actor, data.name);
 
   const secrets: Record<string, Buffer | string> = file ? { [FILE_FIELD]: file.bytes } : { ...fields!.values };
-  const created = await withNameConflict(data.name, () =>
-    prisma.$transaction(async (tx) => {
+  return {
+    name: data.name,
+    async write(tx, audit) {
       const credential = await tx.credential.create({
         data: {
           organizationId: actor.organizationId,
@@ -480,13 +503,15 @@ export async function createCredential(actor: CredentialActor, input: CreateCred
           expiresAt: isoOrNull(credential.expiresAt),
           ...(baseUrl ? { baseUrl: baseUrl.url, baseUrlHost: hostOf(baseUrl.url) } : {}),
           ...(file ? { fileName: file.fileName, fileSize: file.size, fileKind: file.kind } : {}),
+          ...audit?.details,
         },
       });
       return credential;
-    }),
-  );
-  invalidateCredentialCounts(actor.organizationId);
-  return created;
+    },
+    async afterCommit() {
+      invalidateCredentialCounts(actor.organizationId);
+    },
+  };
 }
 
 const OAUTH_EXPIRY_MESSAGE = 'OAuth tokens expire when the provider says so; reconnect to get new ones';

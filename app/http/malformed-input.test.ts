@@ -199,6 +199,7 @@ function dataUrl(path: string): string {
 const QUERY_NAMES = [
   'q', 'type', 'status', 'sort', 'page', 'size', 'from', 'to', 'actor', 'action', 'credential', 'cursor', 'service',
   'tab', 'step', 'app', 'version', 'redirectTo', 'code', 'state', 'error', 'error_description', 'iss', 'index', '_routes',
+  'name',
 ];
 const QUERY_VALUES = [
   '%00', 'a%00b', '%ZZ', '%E0%A4%A', '%C0%AF', '%F0%9F%98', '%1B%5B31m%09%0A', 'x'.repeat(300), '2026-13-45', '2026-99-01',
@@ -211,6 +212,7 @@ const FORM_FIELDS = [
   'baseUrl', 'expiresAt', 'version', 'confirmName', 'from', 'webhookUrl', 'warningWindowDays', 'allowPrivateHosts',
   'accessToken', 'refreshToken', 'tokenUrl', 'clientId', 'clientSecret', 'clientAuth', 'scopes', 'provider',
   'authorizationUrl', 'revocationUrl', 'userinfoUrl', 'issuer', 'pkce', 'expiry', 'customDays', 'reveal',
+  'requirements.0.name', 'requirements.0.service', 'requirements.0.type', 'requirements.0.optional', 'requirements.0.description',
 ];
 const DATE_FIELDS = new Set(['expiresAt', 'from', 'to']);
 

@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
 import { CREDENTIAL_STATUSES, isStatusCause, STATUS_CAUSES, STATUS_LABELS, storedCause, type CredentialStatusValue, type StoredStatus } from '~/credentials/status';
 import { STATUS_CHANGED_ACTION } from '~/credentials/status.server';
+import { getEnv } from '~/config/env.server';
 import { prisma } from '~/db.server';
 import { egressRequest, isEgressRequestError } from '~/egress/request.server';
 import { logger } from '~/logger.server';
@@ -92,18 +93,66 @@ export async function enqueueStatusWebhook(organizationId: string, credentialId:
     select: { id: true },
   });
   if (!event) return;
+  await addDelivery(organizationId, event.id);
+}
+
+/** Queues delivery of one audit event that is also a webhook event (see WEBHOOK_EVENTS), when the organization has a webhook URL. */
+export async function enqueueAuditWebhook(organizationId: string, auditEventId: bigint): Promise<void> {
+  const org = await prisma.organization.findUnique({ where: { id: organizationId }, select: { webhookUrl: true } });
+  if (!org?.webhookUrl) return;
+  await addDelivery(organizationId, auditEventId);
+}
+
+async function addDelivery(organizationId: string, auditEventId: bigint): Promise<void> {
   await webhookQueue().add(
     WEBHOOK_JOB,
-    { organizationId, auditEventId: event.id.toString() },
+    { organizationId, auditEventId: auditEventId.toString() },
     {
       // One delivery per event, however often it is announced.
-      jobId: `webhook-${event.id}`,
+      jobId: `webhook-${auditEventId}`,
       attempts: webhookRetry.attempts,
       backoff: { type: 'exponential', delay: webhookRetry.delayMs, jitter: 0.5 },
       removeOnComplete: { count: 1000 },
       removeOnFail: { count: 1000 },
     },
   );
+}
+
+/** Audit actions delivered as webhook events, by the event type the receiver sees. */
+export const WEBHOOK_EVENTS = {
+  [STATUS_CHANGED_ACTION]: 'credential.status_changed',
+  'proposal.created': 'proposal.created',
+  'proposal.approved': 'proposal.approved',
+  'proposal.rejected': 'proposal.rejected',
+} as const;
+
+/** The JSON body of the event an audit row announces (a status change, a proposal), never a secret value. */
+export async function buildWebhookEvent(organizationId: string, auditEventId: string) {
+  const event = await prisma.auditEvent.findFirst({
+    where: { id: BigInt(auditEventId), organizationId },
+    select: { id: true, action: true, createdAt: true, targetId: true, details: true, organization: { select: { id: true, slug: true } } },
+  });
+  if (!event) return null;
+  if (event.action === STATUS_CHANGED_ACTION) return buildStatusEvent(organizationId, auditEventId);
+  if (!event.action.startsWith('proposal.') || !(event.action in WEBHOOK_EVENTS) || !event.targetId) return null;
+  const details = (event.details ?? {}) as { agent?: string; agentId?: string; slots?: unknown; reason?: string };
+  const proposal = await prisma.proposal.findUnique({ where: { id: event.targetId }, select: { id: true, status: true, expiresAt: true, message: true } });
+  return {
+    id: `evt_${event.id}`,
+    type: WEBHOOK_EVENTS[event.action as keyof typeof WEBHOOK_EVENTS],
+    createdAt: event.createdAt.toISOString(),
+    organization: event.organization,
+    proposal: {
+      id: event.targetId,
+      status: proposal?.status ?? null,
+      message: proposal?.message ?? null,
+      expiresAt: proposal?.expiresAt.toISOString() ?? null,
+      approvalUrl: `${getEnv().PUBLIC_URL.replace(/\/+$/, '')}/orgs/${event.organization.slug}/proposals/${event.targetId}`,
+      agent: { id: details.agentId ?? null, name: details.agent ?? null },
+      credentials: Array.isArray(details.slots) ? details.slots : [],
+      ...(details.reason ? { reason: details.reason } : {}),
+    },
+  };
 }
 
 /** The JSON body of a status-change event: what changed, never a secret value. */
@@ -162,7 +211,7 @@ export async function deliverWebhookJob(job: Job<WebhookJobData>): Promise<{ sta
     select: { id: true, webhookUrl: true, webhookSecret: true, webhookSecretKeyVersion: true, allowPrivateHosts: true },
   });
   if (!org?.webhookUrl) return { status: 0 };
-  const payload = await buildStatusEvent(organizationId, auditEventId);
+  const payload = await buildWebhookEvent(organizationId, auditEventId);
   if (!payload) return { status: 0 };
   const secret = await openWebhookSecret(org);
   if (!secret) {

@@ -5,7 +5,8 @@ import { generateCodeVerifier, generateState } from 'arctic';
 import { z } from 'zod';
 import { recordAudit, type AuditContext } from '~/audit/audit.server';
 import { getService, oauthSpecFor } from '~/credentials/catalog';
-import type { CredentialActor } from '~/credentials/credentials.server';
+import type { CredentialActor, PreparedCredential } from '~/credentials/credentials.server';
+import { stageProposalTokens } from '~/proposals/staging.server';
 import { invalidateCredentialCounts } from '~/credentials/query.server';
 import { credentialDescriptionSchema, credentialNameSchema } from '~/credentials/schemas';
 import { parseCredentialSettings } from '~/credentials/settings';
@@ -188,6 +189,8 @@ export async function startReconnect(
 export interface CallbackResult {
   organizationSlug: string;
   credentialId: string;
+  /** A Connect from a proposal's approval page: the proposal to go back to (the tokens wait on its slot). */
+  proposalId?: string;
   reconnected: boolean;
   account: string | null;
   /** Reconnect signed in as someone else than before. */
@@ -324,41 +327,36 @@ export async function completeAuthorization(input: {
   const context: AuditContext = { actor: { type: 'user', id: input.userId, label: input.userLabel }, ip: input.ip, userAgent: input.userAgent };
   const secrets: Record<string, string> = { [ACCESS_TOKEN_FIELD]: accessToken, ...(refreshToken ? { [REFRESH_TOKEN_FIELD]: refreshToken } : {}) };
 
+  const connected: ConnectedTokens = {
+    provider: row.provider,
+    appId: client.appId,
+    accessToken,
+    refreshToken,
+    expiresAt: expiresAt?.toISOString() ?? null,
+    scopes: granted,
+    account,
+  };
+  if (intent.kind === 'proposal') {
+    // Approval page: the tokens wait, sealed on the proposal's slot, until the proposal is approved (or not).
+    const staged = await stageProposalTokens({
+      organizationId: row.organizationId,
+      proposalId: intent.proposalId ?? '',
+      position: Number(intent.position),
+      tokens: connected,
+      context,
+    });
+    if (!staged) throw fail('The proposal was decided or expired meanwhile. Nothing was stored.', 'state_invalid');
+    return { organizationSlug: slug, credentialId: '', proposalId: staged.proposalId, reconnected: false, account, previousAccount: null, accountChanged: false };
+  }
   if (!row.credentialId) {
+    const prepared = prepareConnectedOAuthCredential(
+      { organizationId: row.organizationId, userId: input.userId, context },
+      { name: intent.name ?? '', service: intent.service ?? 'custom', description: intent.description ?? '' },
+      connected,
+    );
     try {
-      const created = await prisma.$transaction(async (tx) => {
-        const credential = await tx.credential.create({
-          data: {
-            organizationId: row.organizationId,
-            name: intent.name ?? '',
-            service: intent.service ?? 'custom',
-            type: 'oauth',
-            description: intent.description ?? '',
-            status: 'active',
-            expiresAt,
-            lastRefreshedAt: new Date(),
-            createdById: input.userId,
-            oauthProvider: row.provider,
-            oauthAccount: account,
-            oauthScopes: granted,
-            oauthAppId: client.appId,
-          },
-          select: { id: true },
-        });
-        await writeCredentialSecrets(tx, { organizationId: row.organizationId, credentialId: credential.id, secrets });
-        await recordAudit(tx, {
-          organizationId: row.organizationId,
-          context,
-          action: OAUTH_AUDIT_ACTIONS.connect,
-          targetType: 'credential',
-          targetId: credential.id,
-          credentialId: credential.id,
-          details: { name: intent.name, service: intent.service, provider: row.provider, account, scopes: granted, refreshable: refreshToken !== null },
-        });
-        return credential;
-      });
-      invalidateCredentialCounts(row.organizationId);
-      await scheduleCredentialRefresh(created.id, expiresAt);
+      const created = await prisma.$transaction((tx) => prepared.write(tx));
+      await prepared.afterCommit(created.id);
       return { organizationSlug: slug, credentialId: created.id, reconnected: false, account, previousAccount: null, accountChanged: false };
     } catch (error) {
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
@@ -424,6 +422,112 @@ async function openVerifier(row: { id: string; organizationId: string; codeVerif
   const value = bytes.toString('utf8');
   bytes.fill(0);
   return value;
+}
+
+/** Tokens a sign-in returned, before they belong to a credential. */
+export interface ConnectedTokens {
+  provider: string;
+  appId: string | null;
+  accessToken: string;
+  refreshToken: string | null;
+  expiresAt: string | null;
+  scopes: string[];
+  account: string | null;
+}
+
+/** A new OAuth credential from a completed sign-in, written in the caller's transaction (Connect, or a proposal's approval). */
+export function prepareConnectedOAuthCredential(
+  actor: { organizationId: string; userId: string; context: AuditContext },
+  intent: { name: string; service: string; description: string },
+  tokens: ConnectedTokens,
+): PreparedCredential {
+  const expiresAt = tokens.expiresAt ? new Date(tokens.expiresAt) : null;
+  const secrets: Record<string, string> = { [ACCESS_TOKEN_FIELD]: tokens.accessToken, ...(tokens.refreshToken ? { [REFRESH_TOKEN_FIELD]: tokens.refreshToken } : {}) };
+  return {
+    name: intent.name,
+    async write(tx, audit) {
+      const credential = await tx.credential.create({
+        data: {
+          organizationId: actor.organizationId,
+          name: intent.name,
+          service: intent.service,
+          type: 'oauth',
+          description: intent.description,
+          status: 'active',
+          expiresAt,
+          lastRefreshedAt: new Date(),
+          createdById: actor.userId,
+          oauthProvider: tokens.provider,
+          oauthAccount: tokens.account,
+          oauthScopes: tokens.scopes,
+          oauthAppId: tokens.appId,
+        },
+        select: { id: true },
+      });
+      await writeCredentialSecrets(tx, { organizationId: actor.organizationId, credentialId: credential.id, secrets });
+      await recordAudit(tx, {
+        organizationId: actor.organizationId,
+        context: actor.context,
+        action: OAUTH_AUDIT_ACTIONS.connect,
+        targetType: 'credential',
+        targetId: credential.id,
+        credentialId: credential.id,
+        details: {
+          name: intent.name,
+          service: intent.service,
+          provider: tokens.provider,
+          account: tokens.account,
+          scopes: tokens.scopes,
+          refreshable: tokens.refreshToken !== null,
+          ...audit?.details,
+        },
+      });
+      return credential;
+    },
+    async afterCommit(id) {
+      invalidateCredentialCounts(actor.organizationId);
+      await scheduleCredentialRefresh(id, expiresAt);
+    },
+  };
+}
+
+/**
+ * Connect for a proposal's OAuth slot: the service's provider (through the organization's or the platform's
+ * app), or for a Custom slot the organization's registered app with the slot's token URL. The callback
+ * seals the tokens on the slot instead of creating a credential.
+ */
+export async function startSlotConnect(
+  actor: CredentialActor,
+  sessionId: string,
+  slot: { proposalId: string; position: number; name: string; service: string | null; tokenUrl: string | null; scopes: string[]; appId?: string | null },
+): Promise<{ authorizationUrl: string }> {
+  requirePermission(actor, 'credential.create');
+  const spec = slot.service ? oauthSpecFor(slot.service) : undefined;
+  let client: ResolvedClient;
+  if (spec && spec.oauthProvider !== 'custom') {
+    client = await resolveClientForConnect(actor.organizationId, spec.oauthProvider, slot.appId);
+  } else {
+    const app = slot.tokenUrl
+      ? await prisma.oAuthApp.findFirst({ where: { organizationId: actor.organizationId, provider: 'custom', tokenUrl: slot.tokenUrl }, select: { id: true } })
+      : null;
+    if (!app) {
+      throw new OAuthError(
+        'not_configured',
+        `No OAuth app of this organization uses ${slot.tokenUrl ?? 'this token URL'}: register one under Settings → OAuth apps, or paste tokens instead`,
+      );
+    }
+    client = await resolveClientForConnect(actor.organizationId, 'custom', app.id);
+  }
+  const scopes = slot.scopes.length > 0 ? slot.scopes : spec?.scopes.length ? [...spec.scopes] : client.scopes;
+  const authorizationUrl = await beginAuthorization({
+    organizationId: actor.organizationId,
+    sessionId,
+    credentialId: null,
+    client,
+    scopes,
+    intent: { kind: 'proposal', proposalId: slot.proposalId, position: String(slot.position), name: slot.name, service: slot.service ?? 'custom' },
+  });
+  return { authorizationUrl };
 }
 
 /** For the connect page: a service's provider, default scopes and whether an app is set up. */

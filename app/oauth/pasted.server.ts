@@ -3,7 +3,7 @@ import { credentialAuditContext } from '~/credentials/actor.server';
 import { z } from 'zod';
 import { recordAudit } from '~/audit/audit.server';
 import { oauthSpecFor } from '~/credentials/catalog';
-import type { CredentialActor } from '~/credentials/credentials.server';
+import type { CredentialActor, PreparedCredential } from '~/credentials/credentials.server';
 import { invalidateCredentialCounts } from '~/credentials/query.server';
 import { expiryInstant, FALLBACK_TIME_ZONE, isIanaTimeZone } from '~/credentials/expiry';
 import { credentialDescriptionSchema, credentialNameSchema } from '~/credentials/schemas';
@@ -112,6 +112,30 @@ function withLocalExpiry(input: Record<string, unknown>): Record<string, unknown
 
 /** Creates an OAuth credential from pasted tokens. Throws OAuthError with field errors or the provider's words. */
 export async function createPastedOAuthCredential(actor: CredentialActor, input: Record<string, unknown>): Promise<{ id: string; refreshed: boolean }> {
+  const prepared = await preparePastedOAuthCredential(actor, input);
+  try {
+    const created = await prisma.$transaction((tx) => prepared.write(tx));
+    await prepared.afterCommit(created.id);
+    return { id: created.id, refreshed: prepared.refreshed };
+  } catch (error) {
+    if (isNameTaken(error)) throw nameTaken(prepared.name);
+    throw error;
+  }
+}
+
+function isNameTaken(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}
+
+function nameTaken(name: string): OAuthError {
+  return new OAuthError('validation', `A credential named ${name} already exists`, { name: [`A credential named ${name} already exists`] });
+}
+
+/**
+ * Checks pasted tokens (a refresh token is proven by refreshing it once, through the egress policy) without
+ * storing anything; `write` stores the credential in the caller's transaction.
+ */
+export async function preparePastedOAuthCredential(actor: CredentialActor, input: Record<string, unknown>): Promise<PreparedCredential & { refreshed: boolean }> {
   if (!allows(actor.role, 'credential.create')) throw new OAuthError('forbidden', deniedMessage(actor.role, 'credential.create'));
   const parsed = pastedTokensSchema.safeParse(withLocalExpiry(input));
   if (!parsed.success) throw new OAuthError('validation', 'Check the highlighted fields', fieldErrors(parsed.error));
@@ -119,7 +143,7 @@ export async function createPastedOAuthCredential(actor: CredentialActor, input:
   const spec = oauthSpecFor(data.service);
   if (!spec) throw new OAuthError('validation', 'This service does not use OAuth', { service: ['Choose a service that supports OAuth'] });
   const taken = await prisma.credential.findFirst({ where: { organizationId: actor.organizationId, name: data.name }, select: { id: true } });
-  if (taken) throw new OAuthError('validation', `A credential named ${data.name} already exists`, { name: [`A credential named ${data.name} already exists`] });
+  if (taken) throw nameTaken(data.name);
 
   const org = await prisma.organization.findUniqueOrThrow({ where: { id: actor.organizationId }, select: { allowPrivateHosts: true } });
   let client: ResolvedClient | null = null;
@@ -149,8 +173,10 @@ export async function createPastedOAuthCredential(actor: CredentialActor, input:
   if (data.tokenUrl && data.clientId) secrets[PASTED_CLIENT_ID_FIELD] = data.clientId;
   if (data.tokenUrl && data.clientSecret) secrets[PASTED_CLIENT_SECRET_FIELD] = data.clientSecret;
   const expired = expiresAt !== null && expiresAt.getTime() <= Date.now();
-  try {
-    const created = await prisma.$transaction(async (tx) => {
+  return {
+    name: data.name,
+    refreshed: proven.refreshed,
+    async write(tx, audit) {
       const credential = await tx.credential.create({
         data: {
           organizationId: actor.organizationId,
@@ -188,17 +214,14 @@ export async function createPastedOAuthCredential(actor: CredentialActor, input:
           validatedByRefresh: proven.refreshed,
           account,
           expiresAt: expiresAt?.toISOString() ?? null,
+          ...audit?.details,
         },
       });
       return credential;
-    });
-    invalidateCredentialCounts(actor.organizationId);
-    await scheduleCredentialRefresh(created.id, expiresAt);
-    return { id: created.id, refreshed: proven.refreshed };
-  } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-      throw new OAuthError('validation', `A credential named ${data.name} already exists`, { name: [`A credential named ${data.name} already exists`] });
-    }
-    throw error;
-  }
+    },
+    async afterCommit(id) {
+      invalidateCredentialCounts(actor.organizationId);
+      await scheduleCredentialRefresh(id, expiresAt);
+    },
+  };
 }

@@ -38,6 +38,16 @@ export const PERMISSIONS = {
   'credential.delete': { verb: 'delete', object: 'credentials', grants: ownForMembers },
   'credential.reveal': { verb: 'reveal or download', object: 'credential values', grants: admins },
   'agent.manage': { verb: 'create, edit, rotate and delete', object: 'agents', grants: admins },
+  'proposal.review': {
+    verb: 'approve or reject',
+    object: 'agents’ proposals that add credentials (approving grants the agent those credentials)',
+    grants: contributors,
+  },
+  'proposal.approve_sensitive': {
+    verb: 'approve',
+    object: 'proposals that delete credentials or carry a value the agent supplied',
+    grants: admins,
+  },
   'api_token.manage': { verb: 'create and revoke', object: 'API tokens (a token’s role is at most its creator’s)', grants: admins },
   'member.invite': {
     verb: 'invite',

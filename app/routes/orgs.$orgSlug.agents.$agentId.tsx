@@ -1,4 +1,4 @@
-// Agent detail: allowlist with each entry's mode (editable by admins), tokens with rotate and revoke, and which credentials it used and when.
+// Agent detail: the doctor (its requirements checked, with one-click fixes), the requirements editor, allowlist with each entry's mode (editable by admins), tokens with rotate and revoke, and which credentials it used and when.
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { format } from 'date-fns';
@@ -8,6 +8,7 @@ import {
   credentialNameSuggestions,
   deleteAgent,
   getAgent,
+  matchesAllowlist,
   parseAllowlist,
   revokeAgentToken,
   rotateAgentToken,
@@ -16,12 +17,26 @@ import {
 } from '~/agents/agents.server';
 import { AllowlistInput, type NameSuggestions } from '~/agents/allowlist-input';
 import { DeliversValuesBadge } from '~/agents/delivery-badge';
+import { DoctorCard } from '~/agents/doctor-card';
+import { runDoctor } from '~/agents/doctor.server';
+import { readRequirements, requirementsSchema } from '~/agents/requirements';
+import { RequirementsEditor } from '~/agents/requirements-editor';
+import {
+  catalogRequirementErrors,
+  requirementInputs,
+  requirementRows,
+  requirementRowsFromForm,
+  type RequirementRow,
+} from '~/agents/requirements-form';
+import { setAgentRequirements } from '~/agents/requirements.server';
 import { agentActor, allowlistFieldErrors } from '~/agents/route-helpers.server';
 import { TokenOnce } from '~/agents/token-once';
 import { RelativeTime } from '~/components/credentials/relative-time';
 import { Button } from '~/components/ui/button';
 import { Badge, Card, PageHeader } from '~/components/ui/card';
 import { Field } from '~/components/ui/field';
+import { getEnv } from '~/config/env.server';
+import { fieldErrorsFromZod } from '~/credentials/schemas';
 import { memberCan, requireMembership } from '~/orgs/membership.server';
 import { LastUsed } from '~/usage/last-used';
 import { forbidden, notFound, readFormData } from '~/utils/http.server';
@@ -37,15 +52,19 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     if (error instanceof AgentError) throw notFound();
     throw error;
   });
-  const [unmatched, suggestions] = await Promise.all([
+  const now = new Date();
+  const [unmatched, suggestions, doctor] = await Promise.all([
     unmatchedAllowlistEntries(organization.id, agent.allowedCredentials),
     // Only people who edit the allowlist get the names offered; everyone sees the server's warning.
     canManage ? credentialNameSuggestions(organization.id) : Promise.resolve<NameSuggestions>({ names: [], complete: false }),
+    runDoctor(agent, getEnv().PUBLIC_URL, now),
   ]);
   return {
     slug: organization.slug,
     canManage,
-    now: new Date(),
+    now,
+    doctor,
+    requirements: requirementRows(readRequirements(agent.requirements)),
     suggestions,
     unmatched,
     agent: {
@@ -77,6 +96,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 type ActionData =
   | { intent: 'rotate'; token: string }
+  | { intent: 'requirements'; fieldErrors: Record<string, string[]>; values: RequirementRow[] }
   | { intent: 'update'; fieldErrors: Record<string, string[]>; values: { name: string; description: string; allowlist: string[]; deliver: string[] } };
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
@@ -97,6 +117,45 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     if (intent === 'delete') {
       await deleteAgent(actor, agentId);
       return redirectWithToast(`/orgs/${ctx.organization.slug}/agents`, { type: 'success', title: 'Agent deleted' });
+    }
+    if (intent === 'requirements') {
+      // A bad or foreign agent id answers 404 before any of the form is judged.
+      await getAgent(ctx.organization.id, agentId);
+      const rows = requirementRowsFromForm(form);
+      const inputs = requirementInputs(rows);
+      const refused = (fieldErrors: Record<string, string[]>) =>
+        data<ActionData>({ intent: 'requirements', fieldErrors, values: rows }, { status: 400 });
+      // The catalog checks come first and with the schema's own errors, so one save shows every problem and writes nothing.
+      const catalogErrors = catalogRequirementErrors(rows);
+      if (Object.keys(catalogErrors).length > 0) {
+        const parsed = requirementsSchema.safeParse(inputs);
+        return refused({ ...(parsed.success ? {} : requirementErrorKeys(fieldErrorsFromZod(parsed.error))), ...catalogErrors });
+      }
+      try {
+        await setAgentRequirements(actor, agentId, inputs);
+      } catch (error) {
+        if (error instanceof AgentError && error.code === 'validation') return refused(requirementErrorKeys(error.fieldErrors));
+        throw error;
+      }
+      return redirectWithToast(`/orgs/${ctx.organization.slug}/agents/${agentId}#requirements`, { type: 'success', title: 'Requirements saved' });
+    }
+    if (intent === 'allow') {
+      // The doctor's one-click fix for "not allowed": the requirement's exact name joins the allowlist, in Proxy mode, audited as any allowlist change.
+      const agent = await getAgent(ctx.organization.id, agentId);
+      const name = String(form.get('name') ?? '').trim();
+      const page = `/orgs/${ctx.organization.slug}/agents/${agentId}`;
+      if (!readRequirements(agent.requirements).some((r) => r.name === name)) {
+        return redirectWithToast(page, { type: 'error', title: 'Not a requirement', description: 'Only a requirement of this agent can be allowed from the doctor; edit the allowlist below.' });
+      }
+      if (!matchesAllowlist(agent.allowedCredentials, name)) {
+        await updateAgent(actor, agentId, {
+          name: agent.name,
+          description: agent.description,
+          allowedCredentials: [...agent.allowedCredentials, name],
+          deliverCredentials: agent.deliverCredentials,
+        });
+      }
+      return redirectWithToast(page, { type: 'success', title: `Allowed ${name}`, description: `${agent.name} may use it now (Proxy: it never sees the value).` });
     }
     if (intent === 'update') {
       const values = {
@@ -129,11 +188,20 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return redirect(`/orgs/${ctx.organization.slug}/agents/${agentId}`);
 }
 
+/** The service's keys (`0.name`, `form`) as the editor names its fields (`requirements.0.name`, `requirements`). */
+function requirementErrorKeys(fieldErrors: Record<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(
+    Object.entries(fieldErrors).map(([key, messages]) => [key === 'form' || key === '' ? 'requirements' : key.startsWith('requirements') ? key : `requirements.${key}`, messages]),
+  );
+}
+
 export default function AgentDetail() {
-  const { slug, canManage, agent, tokens, usages, now, suggestions, unmatched } = useLoaderData<typeof loader>();
+  const { slug, canManage, agent, tokens, usages, now, suggestions, unmatched, doctor, requirements } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const navigation = useNavigation();
   const failed = actionData?.intent === 'update' ? actionData : undefined;
+  const refusedRequirements = actionData?.intent === 'requirements' ? actionData : undefined;
+  const savingRequirements = navigation.state === 'submitting' && navigation.formData?.get('intent') === 'requirements';
   return (
     <div className="space-y-6">
       <Link to={`/orgs/${slug}/agents`} className="inline-flex items-center gap-1 text-sm text-slate-500 hover:text-slate-800">
@@ -166,6 +234,21 @@ export default function AgentDetail() {
         }
       />
       {actionData?.intent === 'rotate' ? <TokenOnce token={actionData.token} title="New token — the previous ones no longer work" /> : null}
+
+      <section id="doctor" aria-labelledby="doctor-heading" className="scroll-mt-6">
+        <DoctorCard report={doctor} canManage={canManage} />
+      </section>
+
+      <section id="requirements" aria-labelledby="requirements-heading" className="scroll-mt-6">
+        {/* Keyed on what is stored (and on a refused save), so a save shows the stored list and a refusal what was posted. */}
+        <RequirementsEditor
+          key={refusedRequirements ? `refused-${JSON.stringify(refusedRequirements.fieldErrors)}` : JSON.stringify(requirements)}
+          rows={refusedRequirements?.values ?? requirements}
+          errors={refusedRequirements?.fieldErrors}
+          canManage={canManage}
+          submitting={savingRequirements}
+        />
+      </section>
 
       <section aria-labelledby="used-heading" className="space-y-3">
         <h2 id="used-heading" className="text-sm font-semibold text-slate-900">
@@ -235,7 +318,7 @@ export default function AgentDetail() {
               errors={failed?.fieldErrors.description}
               inputProps={{ name: 'description', defaultValue: failed?.values.description ?? agent.description, disabled: !canManage }}
             />
-            <div className="sm:col-span-2">
+            <div id="allowlist" className="scroll-mt-6 sm:col-span-2">
               {/* Keyed on the saved list and modes, so a save (or a change elsewhere) shows the stored entries, not stale chips. */}
               <AllowlistInput
                 key={`${agent.allowedCredentials.join('\n')}|${agent.deliverCredentials.join('\n')}`}

@@ -1,4 +1,4 @@
-// "Add credential": step 1 picks a type and a service; step 2 is the catalog-driven form (text fields or a file upload).
+// "Add credential": step 1 picks a type and a service; step 2 is the catalog-driven form (text fields or a file upload). `?name=` prefills the name through every step.
 import { getFormProps, getInputProps, getTextareaProps, useForm, type FieldMetadata, type SubmissionResult } from '@conform-to/react';
 import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4';
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
@@ -11,7 +11,7 @@ import { AdvancedFields, BaseUrlField, InjectionFields } from '~/components/cred
 import { ExpiryField } from '~/components/credential-forms/expiry-field';
 import { CatalogField, describe, FieldShell, FileField, Textarea } from '~/components/credential-forms/form-fields';
 import { ServicePicker, TYPE_CHOICES, TypePicker } from '~/components/credential-forms/pickers';
-import { httpErrorFor, replyWithErrors } from '~/components/credential-forms/route-helpers.server';
+import { httpErrorFor, prefilledName, replyWithErrors } from '~/components/credential-forms/route-helpers.server';
 import { ServiceLogo } from '~/components/ServiceLogo';
 import { Button } from '~/components/ui/button';
 import { Card, PageHeader } from '~/components/ui/card';
@@ -76,12 +76,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { organization } = ctx;
   const url = new URL(request.url);
   const step = stepFromUrl(url);
+  const name = prefilledName(url);
   return {
     slug: organization.slug,
     step,
     oauth: step.step === 'oauth' ? await oauthStepData(ctx, step.service, url) : null,
     query: url.searchParams.get('q') ?? '',
-    suggestedName: step.step === 'form' ? suggestName(step.service, step.type) : '',
+    /** The `?name=` asked for, carried by the step links so it survives picking a type and a service. */
+    name,
+    suggestedName: step.step === 'form' ? (name ?? suggestName(step.service, step.type)) : '',
     uploadMaxBytes: getEnv().UPLOAD_MAX_BYTES,
   };
 }
@@ -153,7 +156,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function NewCredentialPage() {
-  const { slug, step, query } = useLoaderData<typeof loader>();
+  const { slug, step, query, name } = useLoaderData<typeof loader>();
   const base = `/orgs/${slug}/credentials/new`;
   return (
     <div className="space-y-6">
@@ -175,9 +178,9 @@ export default function NewCredentialPage() {
         <OAuthChoice />
       ) : (
         <>
-          <TypePicker base={base} selected={step.type} />
+          <TypePicker base={base} selected={step.type} name={name} />
           {step.type ? (
-            <ServicePicker key={step.type} base={base} type={step.type} initialQuery={query} />
+            <ServicePicker key={step.type} base={base} type={step.type} initialQuery={query} name={name} />
           ) : (
             <p className="text-sm text-slate-500">Choose what kind of credential you are adding.</p>
           )}
@@ -196,8 +199,15 @@ function OAuthChoice() {
   return <OAuthAddStep slug={slug} step={oauth} result={result ?? null} busy={navigation.state === 'submitting'} />;
 }
 
+/** A step link's query: the given params, then `name` when one was asked for. */
+function nameQuery(name: string | null, params: Record<string, string>): string {
+  const query = new URLSearchParams(params);
+  if (name) query.set('name', name);
+  return query.toString();
+}
+
 function CredentialForm() {
-  const { slug, step, suggestedName, uploadMaxBytes } = useLoaderData<typeof loader>();
+  const { slug, step, name, suggestedName, uploadMaxBytes } = useLoaderData<typeof loader>();
   const lastResult = (useActionData() as ActionData | undefined)?.result;
   const navigation = useNavigation();
   if (step.step !== 'form') throw new Error('CredentialForm needs a service');
@@ -263,7 +273,7 @@ function CredentialForm() {
             {definition.displayName} · {typeLabel}
           </h2>
           <p className="text-sm text-slate-500">
-            <Link to={`/orgs/${slug}/credentials/new?type=${type}`} className="font-medium text-indigo-600 hover:text-indigo-500">
+            <Link to={`/orgs/${slug}/credentials/new?${nameQuery(name, { type })}`} className="font-medium text-indigo-600 hover:text-indigo-500">
               Change service
             </Link>
           </p>

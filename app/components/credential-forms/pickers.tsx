@@ -14,8 +14,13 @@ export const TYPE_CHOICES: ReadonlyArray<{ type: CredentialType; label: string; 
   { type: 'file', label: 'File', description: 'A key file, certificate or service-account JSON.', icon: FileKey2 },
 ];
 
+/** `&name=…` for the step links when a name was asked for (`?name=`), so it reaches the form. */
+function nameSuffix(name: string | null | undefined): string {
+  return name ? `&name=${encodeURIComponent(name)}` : '';
+}
+
 /** The four type cards; the chosen one is highlighted and each is a plain link (works without JS). */
-export function TypePicker({ base, selected }: { base: string; selected: CredentialType | null }) {
+export function TypePicker({ base, selected, name }: { base: string; selected: CredentialType | null; name?: string | null }) {
   return (
     <nav aria-label="Credential type">
       <ul className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
@@ -24,7 +29,7 @@ export function TypePicker({ base, selected }: { base: string; selected: Credent
           return (
             <li key={type}>
               <Link
-                to={`${base}?type=${type}`}
+                to={`${base}?type=${type}${nameSuffix(name)}`}
                 aria-current={active ? 'true' : undefined}
                 className={cn(
                   'flex h-full gap-3 rounded-lg border bg-white p-4 shadow-sm transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600',
@@ -68,7 +73,7 @@ const CATEGORY_LABELS: Record<string, string> = {
  * Services offering `type`, filtered as the person types (with JS) or by the submitted `q` (without).
  * Each service links to the step-2 form; Custom stays last.
  */
-export function ServicePicker({ base, type, initialQuery }: { base: string; type: CredentialType; initialQuery: string }) {
+export function ServicePicker({ base, type, initialQuery, name }: { base: string; type: CredentialType; initialQuery: string; name?: string | null }) {
   const [query, setQuery] = useState(initialQuery);
   const services = useMemo(() => {
     const q = query.trim().toLowerCase();
@@ -90,6 +95,7 @@ export function ServicePicker({ base, type, initialQuery }: { base: string; type
         </h2>
         <Form method="get" role="search" className="relative w-full sm:w-72" onSubmit={(e) => e.preventDefault()}>
           <input type="hidden" name="type" value={type} />
+          {name ? <input type="hidden" name="name" value={name} /> : null}
           <Search className="pointer-events-none absolute top-1/2 left-3 size-4 -translate-y-1/2 text-slate-400" aria-hidden />
           <Input
             type="search"
@@ -106,7 +112,7 @@ export function ServicePicker({ base, type, initialQuery }: { base: string; type
         {services.map((service) => (
           <li key={service.id}>
             <Link
-              to={`${base}?type=${type}&service=${service.id}`}
+              to={`${base}?type=${type}&service=${service.id}${nameSuffix(name)}`}
               className="flex h-full items-center gap-3 rounded-lg border border-slate-200 bg-white p-3 shadow-sm transition-colors hover:border-indigo-300 hover:bg-indigo-50/40 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
             >
               <span className="flex size-9 shrink-0 items-center justify-center rounded-lg border border-slate-100 bg-slate-50">

@@ -3,6 +3,7 @@ import type { SubmissionResult } from '@conform-to/react';
 import { getCredential, type CredentialView } from '~/credentials/credentials.server';
 import { credentialActor } from '~/credentials/actor.server';
 import { CredentialError } from '~/credentials/errors';
+import { credentialNameSchema } from '~/credentials/schemas';
 import type { OrgContext } from '~/orgs/membership.server';
 import { forbidden, notFound } from '~/utils/http.server';
 
@@ -11,6 +12,12 @@ export const NO_STORE_HEADERS = {
   'Cache-Control': 'no-store, max-age=0',
   Pragma: 'no-cache',
 } as const;
+
+/** The name asked for by `?name=` (an agent's requirement links here with it), when it is a valid credential name; else null. */
+export function prefilledName(url: URL): string | null {
+  const parsed = credentialNameSchema.safeParse(url.searchParams.get('name') ?? '');
+  return parsed.success ? parsed.data : null;
+}
 
 /** The credential of this organization, or the same 404 for a missing one and another organization's. */
 export async function requireOwnCredential(ctx: OrgContext, request: Request, id: string | undefined): Promise<CredentialView> {

@@ -1,5 +1,6 @@
 // The OAuth step of "Add credential" on the server: what it shows for a service (its apps, by name) and what its two forms do (Connect, or paste tokens).
 import { data, redirect, type AppLoadContext } from '@remix-run/node';
+import { prefilledName } from '~/components/credential-forms/route-helpers.server';
 import { credentialActor } from '~/credentials/actor.server';
 import { getService } from '~/credentials/catalog';
 import { connectOptions, oauthRedirectUri, type ConnectOption } from '~/oauth/apps.server';
@@ -24,7 +25,10 @@ export interface OAuthStepData {
   apps: ConnectOption[];
   method: OAuthMethod;
   redirectUri: string;
+  /** The `?name=` asked for (an agent's requirement), or the service's default name. */
   suggestedName: string;
+  /** The `?name=` asked for, kept on the method links so switching between Connect and Paste keeps it. */
+  name: string | null;
   /** May this person register an app (Settings → OAuth apps)? */
   canRegisterApps: boolean;
 }
@@ -38,6 +42,7 @@ export async function oauthStepData(ctx: OrgContext, serviceId: string, url: URL
   const spec = service?.auth.oauth;
   if (!service || !spec) throw notFound();
   const provider = spec.oauthProvider;
+  const name = prefilledName(url);
   return {
     service: { id: service.id, displayName: service.displayName },
     provider,
@@ -46,7 +51,8 @@ export async function oauthStepData(ctx: OrgContext, serviceId: string, url: URL
     apps: await connectOptions(ctx.organization.id, provider),
     method: methodFromUrl(url),
     redirectUri: oauthRedirectUri(),
-    suggestedName: `${service.id.replace(/[^A-Za-z0-9_-]/g, '_')}_oauth`,
+    suggestedName: name ?? `${service.id.replace(/[^A-Za-z0-9_-]/g, '_')}_oauth`,
+    name,
     canRegisterApps: allows(ctx.membership.role, 'oauth_app.manage'),
   };
 }

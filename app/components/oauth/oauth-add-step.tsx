@@ -21,6 +21,8 @@ export interface OAuthAddStepProps {
     method: 'connect' | 'paste';
     redirectUri: string;
     suggestedName: string;
+    /** The `?name=` asked for, carried by the method and service links. */
+    name?: string | null;
     canRegisterApps: boolean;
   };
   /** A refused submission: its message, field errors and the non-secret values to show again. */
@@ -71,7 +73,8 @@ function TextField({
 }
 
 export function OAuthAddStep({ slug, step, result, busy }: OAuthAddStepProps) {
-  const base = `/orgs/${slug}/credentials/new?type=oauth&service=${encodeURIComponent(step.service.id)}`;
+  const named = step.name ? `&name=${encodeURIComponent(step.name)}` : '';
+  const base = `/orgs/${slug}/credentials/new?type=oauth&service=${encodeURIComponent(step.service.id)}${named}`;
   const canConnect = step.apps.length > 0;
   const signInAt = step.providerLabel ?? (step.apps.length === 1 ? step.apps[0]!.name : 'your provider');
   const own = result && result.intent === step.method ? result : null;
@@ -103,7 +106,7 @@ export function OAuthAddStep({ slug, step, result, busy }: OAuthAddStepProps) {
         <div className="min-w-0 flex-1">
           <h2 className="text-base font-semibold text-slate-900">{step.service.displayName} · OAuth</h2>
           <p className="text-sm text-slate-500">
-            <Link to={`/orgs/${slug}/credentials/new?type=oauth`} className="font-medium text-indigo-600 hover:text-indigo-500">
+            <Link to={`/orgs/${slug}/credentials/new?type=oauth${named}`} className="font-medium text-indigo-600 hover:text-indigo-500">
               Change service
             </Link>
           </p>
