@@ -218,7 +218,19 @@ describe.concurrent('latchkey propose and proposals', { timeout: 180_000 }, () =
     expect(decided.stderr).toContain(`Proposal ${id} is rejected: only a pending one can be approved.`);
   });
 
-  it('field errors from the API are printed per field with exit 3', async () => {
+  it('approving an OAuth connection nobody connected yet prints the API’s error for that credential and exits 3', async () => {
+    const { token } = await agentToken();
+    const proposed = await latchkey(token, ['propose', '--message', 'Issues', '--need', 'prop-oauth:github:oauth', '--json']);
+    const view = JSON.parse(proposed.stdout) as ProposalView;
+    expect(view.credentials).toMatchObject([{ name: 'prop-oauth', kind: 'connect', connected: null }]);
+    const result = await latchkey(admin, ['proposals', 'approve', view.id]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`prop-oauth is an OAuth connection: a person connects it on the approval page, ${view.approvalUrl}`);
+    expect(result.stderr).toMatch(/^values\.prop-oauth: Connect this account, or paste its tokens$/m);
+    expect(result.stderr).toMatch(/^Latchkey answered 4\d\d \w+: Nothing was applied: prop-oauth needs attention$/m);
+  });
+
+  it('field errors from the API are printed per field with exit 3, and a missing --message or --reason is a usage error', async () => {
     const { token } = await agentToken();
     const bad = await latchkey(token, ['propose', '--message', 'x', '--need', 'has space']);
     expect(bad.code).toBe(3);
@@ -231,7 +243,7 @@ describe.concurrent('latchkey propose and proposals', { timeout: 180_000 }, () =
     expect(noReason.stderr).toContain('Say why with --reason TEXT');
   });
 
-  it('an agent token may not list or approve proposals (exit 4)', async () => {
+  it('an agent token may not list proposals (exit 4)', async () => {
     const { token } = await agentToken();
     expect((await latchkey(token, ['proposals', 'ls'])).code).toBe(4);
   });

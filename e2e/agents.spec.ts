@@ -121,7 +121,7 @@ test('an owner switches one allowlist entry to Deliver: saved, and marked on the
   await expect(mode.locator('option')).toHaveText(['Proxy (never sees the value)', 'Deliver (agent receives the value)']);
   await mode.selectOption({ label: 'Deliver (agent receives the value)' });
   await expect(page.getByText('Delivers values:')).toBeVisible();
-  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
 
   await expect(page.getByText('Agent saved')).toBeVisible();
   await expect(page.getByLabel('Mode of stripe_live')).toHaveValue('stripe_live');

@@ -1,7 +1,8 @@
-// The maintenance queue: a once-a-minute heartbeat proving the worker is alive and the schedule is running, which also drops expired idempotency records.
+// The maintenance queue: a once-a-minute heartbeat proving the worker is alive and the schedule is running, which also drops expired idempotency records and records proposals' expiry.
 import type { Job } from 'bullmq';
 import { pruneIdempotencyRecords } from '~/api/idempotency.server';
 import { logger } from '~/logger.server';
+import { expireDueProposals } from '~/proposals/proposals.server';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
 export const HEARTBEAT_JOB = 'heartbeat';
@@ -21,6 +22,8 @@ export async function processMaintenance(job: Job<MaintenanceJob>): Promise<{ at
   lastHeartbeatAt = new Date();
   // Idempotency-Key answers older than 24 hours (ADR 012): a small indexed delete.
   await pruneIdempotencyRecords(lastHeartbeatAt).catch((error: unknown) => logger.warn({ errorName: (error as Error)?.name }, 'idempotency prune failed'));
+  // Proposals past their time: expired, audited, their sealed values dropped (reads treat them as expired already).
+  await expireDueProposals({ now: lastHeartbeatAt }).catch((error: unknown) => logger.warn({ errorName: (error as Error)?.name }, 'proposal expiry failed'));
   logger.debug({ jobId: job.id, at: lastHeartbeatAt.toISOString() }, 'heartbeat');
   return { at: lastHeartbeatAt.toISOString() };
 }

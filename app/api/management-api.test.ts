@@ -389,6 +389,73 @@ describe('requirements and doctor', () => {
   });
 });
 
+describe('proposals', () => {
+  it('an agent proposes, waits (long-poll) and reads the decision; a person’s token lists, approves with values (applied and granted at once) or rejects', async () => {
+    const { token, agent } = await createTestAgent(org, []);
+    const name = `stripe_${crypto.randomBytes(3).toString('hex')}`;
+    const supplied = `webhook_${crypto.randomBytes(3).toString('hex')}`;
+    const bad = await call('POST', '/proposals', { token, json: { message: '', credentials: [{ name: 'has space' }, { name, value: 'x', oauth: { tokenUrl: 'ftp://x' } }] } });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.fields)).toEqual(expect.arrayContaining(['message', 'credentials.0.name', 'credentials.1.oauth.tokenUrl']));
+    expect(await prisma.proposal.count({ where: { agentId: agent.id } })).toBe(0);
+
+    const made = await call('POST', '/proposals', {
+      token,
+      json: {
+        message: 'I need to charge customers',
+        credentials: [
+          { name, service: 'stripe', type: 'api_key', description: 'Test-mode key', obtain: 'https://dashboard.stripe.com/apikeys' },
+          { name: supplied, service: 'custom', type: 'api_key', value: CANARY },
+        ],
+      },
+    });
+    expect(made.status).toBe(201);
+    expect(made.body).toMatchObject({ status: 'pending', agent: { name: agent.name } });
+    expect(made.body.credentials.map((c: { kind: string }) => c.kind)).toEqual(['create', 'create_supplied']);
+    const { slug } = await prisma.organization.findUniqueOrThrow({ where: { id: org.id }, select: { slug: true } });
+    expect(new URL(made.body.approvalUrl).pathname).toBe(`/orgs/${slug}/proposals/${made.body.id}`);
+
+    // The agent blocks on the decision; the approval lands meanwhile and wakes it.
+    const waited = call('GET', `/proposals/${made.body.id}?wait=20`, { token });
+    const listed = await call('GET', '/proposals?status=pending', { token: tokens.viewer });
+    expect(listed.status).toBe(200);
+    expect(listed.body.proposals.map((p: { id: string }) => p.id)).toContain(made.body.id);
+    // A member may not approve an agent-supplied value; a wrong value is a field error and nothing is applied.
+    expect((await call('POST', `/proposals/${made.body.id}/approve`, { token: tokens.member, json: { values: { [name]: { key: 'sk_test_x' } } } })).status).toBe(403);
+    const invalid = await call('POST', `/proposals/${made.body.id}/approve`, { token: tokens.admin, json: { values: { [name]: { key: 'not-a-stripe-key' } } } });
+    expect(invalid.status).toBe(400);
+    expect(Object.keys(invalid.body.fields)).toEqual([`values.${name}.key`]);
+    expect(await prisma.credential.count({ where: { organizationId: org.id, name: { in: [name, supplied] } } })).toBe(0);
+    const key = `sk_test_${crypto.randomBytes(16).toString('hex')}`;
+    const started = Date.now();
+    const approved = await call('POST', `/proposals/${made.body.id}/approve`, { token: tokens.admin, json: { values: { [name]: { key } } } });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ status: 'approved', decidedBy: { type: 'api_token' } });
+    const woke = await waited;
+    expect(woke.body.status).toBe('approved');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await prisma.agent.findUniqueOrThrow({ where: { id: agent.id } })).allowedCredentials).toEqual([name, supplied]);
+    // The agent uses both at once, through the proxy's own checks.
+    const status = await call('GET', '/credentials', { token });
+    expect(status.body.credentials.map((c: { name: string }) => c.name).sort()).toEqual([name, supplied].sort());
+    expect((await call('POST', `/proposals/${made.body.id}/approve`, { token: tokens.admin, json: {} })).status).toBe(409);
+
+    const second = await call('POST', '/proposals', { token, json: { message: 'And GitHub', credentials: [{ name: `gh_${crypto.randomBytes(3).toString('hex')}`, service: 'github' }] } });
+    const rejected = await call('POST', `/proposals/${second.body.id}/reject`, { token: tokens.member, json: { reason: 'Use the shared bot account instead' } });
+    expect(rejected.body).toMatchObject({ status: 'rejected', reason: 'Use the shared bot account instead' });
+    expect((await call('GET', `/proposals/${second.body.id}`, { token })).body.reason).toBe('Use the shared bot account instead');
+    // Another organization's token, and another agent, do not see it.
+    expect((await call('GET', `/proposals/${second.body.id}`, { token: tokens.otherOrg })).status).toBe(404);
+    const { token: stranger } = await createTestAgent(org, []);
+    expect((await call('GET', `/proposals/${second.body.id}`, { token: stranger })).status).toBe(404);
+    expect((await call('GET', '/proposals/not-a-uuid', { token })).status).toBe(404);
+    expect((await call('GET', `/proposals/${second.body.id}?wait=31`, { token })).status).toBe(400);
+    // The supplied value is sealed: not in any column in plain text.
+    const rows = await prisma.$queryRaw<Array<{ t: string }>>`SELECT row_to_json(p)::text AS t FROM "ProposalSlot" p`;
+    expect(rows.map((r) => r.t).join('')).not.toContain(CANARY);
+  });
+});
+
 describe('idempotency', () => {
   it('a retry with the same key replays the first answer; another request with that key is 422', async () => {
     const key = crypto.randomUUID();

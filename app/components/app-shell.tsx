@@ -2,7 +2,7 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import * as DropdownMenu from '@radix-ui/react-dropdown-menu';
 import { Form, Link, NavLink, useLocation } from '@remix-run/react';
-import { Bot, Check, ChevronsUpDown, KeyRound, LogOut, Menu, Plus, ScrollText, Settings, Users, X } from 'lucide-react';
+import { Bot, Check, ChevronsUpDown, Inbox, KeyRound, LogOut, Menu, Plus, ScrollText, Settings, Users, X } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { initials, cn } from '~/utils/misc';
 import { Logo } from './logo';
@@ -17,12 +17,15 @@ export interface ShellProps {
   user: { name: string; email: string };
   organization: { slug: string; name: string };
   organizations: ShellOrganization[];
+  /** Proposals waiting for a person: the count badge on "Proposals". */
+  pendingProposals?: number;
   children: React.ReactNode;
 }
 
 const NAV = [
   { to: 'credentials', label: 'Credentials', icon: KeyRound },
   { to: 'agents', label: 'Agents', icon: Bot },
+  { to: 'proposals', label: 'Proposals', icon: Inbox },
   { to: 'members', label: 'Members', icon: Users },
   { to: 'audit', label: 'Audit log', icon: ScrollText },
   { to: 'settings', label: 'Settings', icon: Settings },
@@ -116,7 +119,7 @@ function UserMenu({ user }: Pick<ShellProps, 'user'>) {
   );
 }
 
-function Navigation({ slug }: { slug: string }) {
+function Navigation({ slug, pendingProposals = 0 }: { slug: string; pendingProposals?: number }) {
   return (
     <nav aria-label="Main" className="flex flex-col gap-0.5">
       {NAV.map(({ to, label, icon: Icon }) => (
@@ -132,6 +135,15 @@ function Navigation({ slug }: { slug: string }) {
         >
           <Icon className="size-4" aria-hidden />
           {label}
+          {to === 'proposals' && pendingProposals > 0 ? (
+            <span
+              data-testid="pending-proposals"
+              className="ml-auto inline-flex min-w-5 items-center justify-center rounded-full bg-indigo-600 px-1.5 py-0.5 text-[11px] leading-none font-semibold text-white tabular-nums"
+            >
+              {pendingProposals > 99 ? '99+' : pendingProposals}
+              <span className="sr-only"> pending</span>
+            </span>
+          ) : null}
         </NavLink>
       ))}
     </nav>
@@ -145,7 +157,7 @@ function SidebarContents(props: Omit<ShellProps, 'children'>) {
         <Logo />
       </Link>
       <OrgSwitcher organization={props.organization} organizations={props.organizations} />
-      <Navigation slug={props.organization.slug} />
+      <Navigation slug={props.organization.slug} pendingProposals={props.pendingProposals} />
       <div className="mt-auto border-t border-slate-200 pt-3">
         <UserMenu user={props.user} />
       </div>

@@ -4,6 +4,7 @@ import type { Job, Queue } from 'bullmq';
 import { CREDENTIAL_STATUSES, isStatusCause, STATUS_CAUSES, STATUS_LABELS, storedCause, type CredentialStatusValue, type StoredStatus } from '~/credentials/status';
 import { STATUS_CHANGED_ACTION } from '~/credentials/status.server';
 import { getEnv } from '~/config/env.server';
+import { approvalPath } from '~/proposals/paths';
 import { prisma } from '~/db.server';
 import { egressRequest, isEgressRequestError } from '~/egress/request.server';
 import { logger } from '~/logger.server';
@@ -147,7 +148,7 @@ export async function buildWebhookEvent(organizationId: string, auditEventId: st
       status: proposal?.status ?? null,
       message: proposal?.message ?? null,
       expiresAt: proposal?.expiresAt.toISOString() ?? null,
-      approvalUrl: `${getEnv().PUBLIC_URL.replace(/\/+$/, '')}/orgs/${event.organization.slug}/proposals/${event.targetId}`,
+      approvalUrl: `${getEnv().PUBLIC_URL.replace(/\/+$/, '')}${approvalPath(event.organization.slug, event.targetId)}`,
       agent: { id: details.agentId ?? null, name: details.agent ?? null },
       credentials: Array.isArray(details.slots) ? details.slots : [],
       ...(details.reason ? { reason: details.reason } : {}),

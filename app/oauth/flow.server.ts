@@ -209,6 +209,8 @@ export class CallbackError extends OAuthError {
     code: CallbackCode = 'state_invalid',
     /** A failed Connect: the service, so the person lands back on its add step. */
     public readonly service: string | null = null,
+    /** A failed Connect of a proposal's slot: the approval page to go back to. */
+    public readonly proposalId: string | null = null,
   ) {
     super(code, message);
   }
@@ -272,7 +274,8 @@ export async function completeAuthorization(input: {
   }
   const slug = org.slug;
   const intent = (row.intent ?? {}) as Record<string, string>;
-  const fail = (message: string, code: CallbackCode) => new CallbackError(message, slug, row.credentialId, code, intent.service ?? null);
+  const fail = (message: string, code: CallbackCode) =>
+    new CallbackError(message, slug, row.credentialId, code, intent.service ?? null, intent.kind === 'proposal' ? (intent.proposalId ?? null) : null);
 
   if (!isOAuthProviderId(row.provider)) throw fail('Unknown provider.', 'state_invalid');
   const provider = getProvider(row.provider);

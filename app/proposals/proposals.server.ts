@@ -31,6 +31,7 @@ import {
   type ProposalView,
   type SlotKind,
 } from './proposals';
+import { approvalPath } from './paths';
 import { openProposalSecret, sealProposalSecret, tokensField, valueField } from './staging.server';
 
 type Tx = Prisma.TransactionClient;
@@ -91,9 +92,7 @@ const proposalSelect = {
 
 type ProposalRow = Prisma.ProposalGetPayload<{ select: typeof proposalSelect }>;
 
-export function approvalPath(slug: string, id: string): string {
-  return `/orgs/${slug}/proposals/${id}`;
-}
+export { approvalPath };
 
 function toView(row: ProposalRow, publicUrl: string, now: Date): ProposalView {
   // A pending proposal past its expiry reads as expired even before the sweep records it.
@@ -406,7 +405,8 @@ function slotErrors(name: string, error: unknown): Record<string, string[]> | nu
   const message = (error as Error).message;
   const entries = Object.entries(fields ?? {});
   if (entries.length === 0) return { [`values.${name}`]: [message] };
-  return Object.fromEntries(entries.map(([field, messages]) => [`values.${name}.${field}`, messages]));
+  // The credential forms name the catalog's fields `fields.<name>`; a slot's fill names them directly.
+  return Object.fromEntries(entries.map(([field, messages]) => [`values.${name}.${field.replace(/^fields\./, '')}`, messages]));
 }
 
 /** The file of a filled file slot: an uploaded File (the page) or { fileName, content (base64) } (the API). */

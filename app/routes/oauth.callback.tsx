@@ -6,6 +6,7 @@ import { getUserSession } from '~/auth/session.server';
 import { AuthCard } from '~/components/auth-layout';
 import { Button } from '~/components/ui/button';
 import { CallbackError, completeAuthorization } from '~/oauth/flow.server';
+import { approvalPath } from '~/proposals/paths';
 import { redirectWithToast } from '~/utils/toast.server';
 
 export const meta: MetaFunction = () => [{ title: 'Connecting · Latchkey' }];
@@ -26,6 +27,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       ip: origin.ip,
       userAgent: origin.userAgent,
     });
+    if (result.proposalId) {
+      const who = result.account ? ` as ${result.account}` : '';
+      return redirectWithToast(approvalPath(result.organizationSlug, result.proposalId), {
+        type: 'success',
+        title: `Connected${who}`,
+        description: 'The tokens wait, sealed, until you approve the proposal.',
+      });
+    }
     const to = `/orgs/${result.organizationSlug}/credentials/${result.credentialId}`;
     if (result.accountChanged) {
       return redirectWithToast(to, {
@@ -40,9 +49,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     if (!(error instanceof CallbackError)) throw error;
     if (error.organizationSlug) {
       const back = new URLSearchParams({ type: 'oauth', ...(error.service ? { service: error.service } : {}) });
-      const to = error.credentialId
-        ? `/orgs/${error.organizationSlug}/credentials/${error.credentialId}`
-        : `/orgs/${error.organizationSlug}/credentials/new?${back.toString()}`;
+      const to = error.proposalId
+        ? approvalPath(error.organizationSlug, error.proposalId)
+        : error.credentialId
+          ? `/orgs/${error.organizationSlug}/credentials/${error.credentialId}`
+          : `/orgs/${error.organizationSlug}/credentials/new?${back.toString()}`;
       return redirectWithToast(to, { type: 'error', title: 'Not connected', description: error.message });
     }
     return { message: error.message };

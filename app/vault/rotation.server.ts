@@ -250,7 +250,7 @@ async function resealed(location: SecretLocation, ciphertext: Uint8Array, keyVer
 }
 
 /**
- * Re-encrypts OAuthApp.clientSecret and Organization.webhookSecret rows below the active version,
+ * Re-encrypts OAuthApp.clientSecret, ProposalSecret and Organization.webhookSecret rows below the active version,
  * each a compare-and-set on the old version and ciphertext (a concurrent rotation of that secret wins).
  */
 async function reencryptSealedColumns(organizationId: string, active: number): Promise<Tally> {
@@ -273,6 +273,24 @@ async function reencryptSealedColumns(organizationId: string, active: number): P
     });
     count(n);
   }
+  // Values a pending proposal holds (what an agent supplied, tokens connected on the approval page).
+  const held = await prisma.proposalSecret.findMany({
+    where: { keyVersion: { lt: active }, proposal: { organizationId } },
+    select: { proposalId: true, field: true, ciphertext: true, keyVersion: true },
+  });
+  for (const row of held) {
+    const location = { organizationId, credentialId: row.proposalId, field: row.field };
+    const ciphertext = await resealed(location, row.ciphertext, row.keyVersion, active);
+    if (!ciphertext) {
+      tally.failed++;
+      continue;
+    }
+    const { count: n } = await prisma.proposalSecret.updateMany({
+      where: { proposalId: row.proposalId, field: row.field, keyVersion: row.keyVersion, ciphertext: { equals: row.ciphertext } },
+      data: { ciphertext: new Uint8Array(ciphertext), keyVersion: active },
+    });
+    count(n);
+  }
   const org = await prisma.organization.findUnique({
     where: { id: organizationId },
     select: { webhookSecret: true, webhookSecretKeyVersion: true },
@@ -292,7 +310,7 @@ async function reencryptSealedColumns(organizationId: string, active: number): P
   return tally;
 }
 
-/** How many secrets of the organization (credential secrets, OAuth app client secrets, the webhook secret) each data-key version seals. */
+/** How many secrets of the organization (credential secrets, OAuth app client secrets, the webhook secret, values pending proposals hold) each data-key version seals. */
 export async function secretVersionUsage(organizationId: string): Promise<Array<{ keyVersion: number; count: number }>> {
   const rows = await prisma.$queryRaw<Array<{ keyVersion: number; count: number }>>`
     SELECT "keyVersion", count(*)::int AS count FROM (
@@ -301,6 +319,8 @@ export async function secretVersionUsage(organizationId: string): Promise<Array<
       SELECT "clientSecretKeyVersion" FROM "OAuthApp" WHERE "organizationId" = ${organizationId}::uuid AND "clientSecretKeyVersion" IS NOT NULL
       UNION ALL
       SELECT "webhookSecretKeyVersion" FROM "Organization" WHERE id = ${organizationId}::uuid AND "webhookSecretKeyVersion" IS NOT NULL
+      UNION ALL
+      SELECT s."keyVersion" FROM "ProposalSecret" s JOIN "Proposal" p ON p.id = s."proposalId" WHERE p."organizationId" = ${organizationId}::uuid
     ) v("keyVersion")
     GROUP BY "keyVersion" ORDER BY "keyVersion"`;
   return rows;

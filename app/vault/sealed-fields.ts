@@ -4,3 +4,4 @@
 export const OAUTH_APP_CLIENT_SECRET_FIELD = 'client_secret';
 /** Organization.webhookSecret: sealed with credentialId = the organization's id. */
 export const WEBHOOK_SECRET_FIELD = 'webhook_secret';
+/** ProposalSecret rows: sealed with credentialId = the proposal's id, field "value:<slot>" or "tokens:<slot>" (app/proposals/staging.server.ts). */
