@@ -74,16 +74,16 @@ test('an admin fixes an agent’s requirements from the doctor card: Allow in on
     const editor = page.locator('#requirements');
     await editor.getByRole('button', { name: 'Add requirement' }).click();
     const added = editor.getByTestId('requirement-row').nth(3);
-    await added.getByLabel('Name').fill('bad name!');
+    await added.getByRole('textbox', { name: 'Name', exact: true }).fill('bad name!');
     // Only the types the chosen service offers are listed (Stripe has no OAuth).
-    await added.getByLabel('Service').selectOption({ label: 'Stripe' });
-    await expect(added.getByLabel('Type').locator('option')).not.toContainText(['OAuth']);
+    await added.getByLabel('Service', { exact: true }).selectOption({ label: 'Stripe' });
+    await expect(added.getByLabel('Type', { exact: true }).locator('option')).not.toContainText(['OAuth']);
     await editor.getByRole('button', { name: 'Save requirements' }).click();
-    await expect(editor.getByTestId('requirement-row').nth(3).getByLabel('Name')).toHaveAttribute('aria-invalid', 'true');
+    await expect(editor.getByTestId('requirement-row').nth(3).getByRole('textbox', { name: 'Name', exact: true })).toHaveAttribute('aria-invalid', 'true');
     await expect(editor.getByTestId('requirement-row').nth(3)).toContainText('Use letters, digits');
     await expect(card.getByTestId('doctor-row')).toHaveCount(3);
 
-    await editor.getByTestId('requirement-row').nth(3).getByLabel('Name').fill('stripe_test');
+    await editor.getByTestId('requirement-row').nth(3).getByRole('textbox', { name: 'Name', exact: true }).fill('stripe_test');
     await editor.getByRole('button', { name: 'Save requirements' }).click();
     await expect(page.getByText('Requirements saved')).toBeVisible();
     await expect(card.getByTestId('doctor-row')).toHaveCount(4);

@@ -1,4 +1,4 @@
-// Organization settings: name (admins can rename), the read-only slug, and links to OAuth apps, notifications, network and API tokens.
+// Organization settings: name (admins can rename), the read-only slug, how long proposals wait, and links to OAuth apps, notifications, network and API tokens.
 import { getFormProps, getInputProps, useForm } from '@conform-to/react';
 import { getZodConstraint, parseWithZod } from '@conform-to/zod/v4';
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
@@ -6,11 +6,15 @@ import { Form, NavLink, Outlet, useActionData, useLoaderData, useNavigation } fr
 import { BellRing, ChevronRight, KeyRound, KeySquare, Network } from 'lucide-react';
 import { Button } from '~/components/ui/button';
 import { Card, PageHeader } from '~/components/ui/card';
-import { Field, Input, Label } from '~/components/ui/field';
+import { ErrorList, Field, Input, Label } from '~/components/ui/field';
 import { orgActor, requireMembership } from '~/orgs/membership.server';
 import { renameOrganization } from '~/orgs/organizations.server';
 import { allows } from '~/orgs/permissions';
 import { RenameOrganizationSchema } from '~/orgs/schemas';
+import { MAX_PROPOSAL_EXPIRY_DAYS, proposalExpiryDaysSchema } from '~/proposals/proposals';
+import { setProposalExpiryDays } from '~/proposals/proposals.server';
+import { proposalExpiryDays } from '~/proposals/settings.server';
+import { z } from 'zod';
 import { cn } from '~/utils/misc';
 import { redirectWithToast } from '~/utils/toast.server';
 import { readFormData } from '~/utils/http.server';
@@ -22,21 +26,40 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     organization: { name: organization.name, slug: organization.slug },
     canEdit: allows(membership.role, 'settings.manage'),
+    proposalExpiryDays: await proposalExpiryDays(organization.id),
   };
 }
+
+const ProposalExpirySchema = z.object({ proposalExpiryDays: proposalExpiryDaysSchema });
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const ctx = await requireMembership(request, params.orgSlug, 'settings.manage');
   const { organization } = ctx;
-  const submission = parseWithZod(await readFormData(request), { schema: RenameOrganizationSchema });
+  const form = await readFormData(request);
+  if (form.get('intent') === 'proposal-expiry') {
+    const parsed = ProposalExpirySchema.safeParse({ proposalExpiryDays: form.get('proposalExpiryDays') ?? '' });
+    if (!parsed.success) {
+      return data({ intent: 'proposal-expiry' as const, errors: parsed.error.issues.map((i) => i.message) }, { status: 400 });
+    }
+    await setProposalExpiryDays(organization.id, parsed.data.proposalExpiryDays, orgActor(ctx, request, context).context);
+    const days = parsed.data.proposalExpiryDays;
+    throw await redirectWithToast(`/orgs/${organization.slug}/settings`, {
+      type: 'success',
+      title: `Proposals now expire after ${days} day${days === 1 ? '' : 's'}`,
+      description: 'Proposals already waiting keep their expiry.',
+    });
+  }
+  const submission = parseWithZod(form, { schema: RenameOrganizationSchema });
   if (submission.status !== 'success') return data(submission.reply(), { status: 400 });
   await renameOrganization(organization.id, orgActor(ctx, request, context), submission.value.name);
   throw await redirectWithToast(`/orgs/${organization.slug}/settings`, { type: 'success', title: 'Organization renamed' });
 }
 
 export default function SettingsPage() {
-  const { organization, canEdit } = useLoaderData<typeof loader>();
-  const lastResult = useActionData<typeof action>();
+  const { organization, canEdit, proposalExpiryDays: expiryDays } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const expiryErrors = actionData && 'intent' in actionData ? actionData.errors : null;
+  const lastResult = actionData && !('intent' in actionData) ? actionData : undefined;
   const navigation = useNavigation();
   const [form, fields] = useForm({
     id: 'rename-organization',
@@ -76,6 +99,51 @@ export default function SettingsPage() {
             <div className="flex justify-end border-t border-slate-200 bg-slate-50/60 px-5 py-3 sm:px-6">
               <Button type="submit" disabled={navigation.state === 'submitting'}>
                 Save changes
+              </Button>
+            </div>
+          ) : null}
+        </Form>
+      </Card>
+      <Card className="max-w-2xl">
+        <Form method="post" aria-labelledby="proposal-settings-title">
+          <input type="hidden" name="intent" value="proposal-expiry" />
+          <div className="space-y-4 p-5 sm:p-6">
+            <div>
+              <h2 id="proposal-settings-title" className="text-sm font-semibold text-slate-900">
+                Proposals
+              </h2>
+              <p className="mt-0.5 text-sm text-slate-500">
+                How long an agent’s proposal waits for a decision before it expires. {canEdit ? '' : 'Only owners and admins can change it.'}
+              </p>
+            </div>
+            <div>
+              <Label htmlFor="proposal-expiry-days">Proposals expire after</Label>
+              <div className="mt-1.5 flex items-center gap-2">
+                <Input
+                  id="proposal-expiry-days"
+                  name="proposalExpiryDays"
+                  type="number"
+                  inputMode="numeric"
+                  min={1}
+                  max={MAX_PROPOSAL_EXPIRY_DAYS}
+                  defaultValue={expiryDays}
+                  disabled={!canEdit}
+                  className="w-24"
+                  aria-invalid={expiryErrors ? true : undefined}
+                  aria-describedby={['proposal-expiry-hint', expiryErrors ? 'proposal-expiry-error' : null].filter(Boolean).join(' ')}
+                />
+                <span className="text-sm text-slate-700">days</span>
+              </div>
+              <p id="proposal-expiry-hint" className="mt-1.5 text-xs text-slate-500">
+                Between 1 and {MAX_PROPOSAL_EXPIRY_DAYS} days; new proposals get the new expiry.
+              </p>
+              <ErrorList id="proposal-expiry-error" errors={expiryErrors} />
+            </div>
+          </div>
+          {canEdit ? (
+            <div className="flex justify-end border-t border-slate-200 bg-slate-50/60 px-5 py-3 sm:px-6">
+              <Button type="submit" variant="secondary" disabled={navigation.state === 'submitting'}>
+                Save
               </Button>
             </div>
           ) : null}
