@@ -5,7 +5,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember, createSignedUpUser, getRequest, postRequest, settle, testContext, unwrapData } from '~/auth/test-helpers';
 import { createCredential, revealCredentialSecret, type CredentialActor } from '~/credentials/credentials.server';
+import { createAgent } from '~/agents/agents.server';
+import { systemAuditContext } from '~/audit/audit.server';
 import { prisma } from '~/db.server';
+import { approveProposal, createProposal } from '~/proposals/proposals.server';
 import { closeQueues } from '~/queue/queue.server';
 import { loader as callbackLoader } from '~/routes/oauth.callback';
 import { action as agentsAction } from '~/routes/orgs.$orgSlug.agents._index';
@@ -57,6 +60,14 @@ const EXPECTED: Array<[Permission, Role, Scope, Outcome]> = [
   ['agent.manage', 'admin', 'any', 'allowed'],
   ['agent.manage', 'member', 'any', 'denied'],
   ['agent.manage', 'viewer', 'any', 'denied'],
+  ['proposal.review', 'owner', 'any', 'allowed'],
+  ['proposal.review', 'admin', 'any', 'allowed'],
+  ['proposal.review', 'member', 'any', 'allowed'],
+  ['proposal.review', 'viewer', 'any', 'denied'],
+  ['proposal.approve_sensitive', 'owner', 'any', 'allowed'],
+  ['proposal.approve_sensitive', 'admin', 'any', 'allowed'],
+  ['proposal.approve_sensitive', 'member', 'any', 'denied'],
+  ['proposal.approve_sensitive', 'viewer', 'any', 'denied'],
   ['api_token.manage', 'owner', 'any', 'allowed'],
   ['api_token.manage', 'admin', 'any', 'allowed'],
   ['api_token.manage', 'member', 'any', 'denied'],
@@ -120,6 +131,13 @@ function githubToken(): string {
 /** An API key added by `creator` through the real service. */
 async function apiKeyBy(creator: Role) {
   return createCredential(actorOf(creator), { name: `key_${crypto.randomBytes(4).toString('hex')}`, service: 'github', type: 'api_key', fields: { key: githubToken() } });
+}
+
+/** A pending proposal of a fresh agent of the organization. */
+async function proposalOf(credentials: unknown[]) {
+  const { agent } = await createAgent({ organizationId, role: 'owner', context: systemAuditContext('test') }, { name: `agent-${crypto.randomBytes(4).toString('hex')}` });
+  const context = { actor: { type: 'agent' as const, id: agent.id, label: agent.name }, ip: null, userAgent: 'vitest' };
+  return createProposal({ ...agent, organizationId }, { message: 'Needed', credentials }, { publicUrl: 'http://latchkey.test', context });
 }
 
 /** An OAuth credential `creator` connected through the routes and the local provider. */
@@ -206,6 +224,26 @@ async function attempt(permission: Permission, role: Role, scope: Scope): Promis
     case 'agent.manage': {
       const form = { name: `agent-${crypto.randomBytes(4).toString('hex')}`, description: '', allowlist: 'github_*' };
       return outcomeOf(() => agentsAction(args(postRequest(at('/agents'), form, cookie), { orgSlug: slug })), ok);
+    }
+    case 'proposal.review': {
+      // A proposal that only adds a credential: approving creates it and grants it to the agent.
+      const name = `proposed_${crypto.randomBytes(4).toString('hex')}`;
+      const proposal = await proposalOf([{ name, service: 'github', type: 'api_key' }]);
+      const outcome = await outcomeOf(
+        () => approveProposal(actorOf(role), proposal.id, { values: { [name]: { key: githubToken() } } }, { publicUrl: 'http://latchkey.test' }),
+        (_status, result) => (result as { status?: string }).status === 'approved',
+      );
+      expect(await prisma.credential.count({ where: { organizationId, name } })).toBe(outcome === 'allowed' ? 1 : 0);
+      return outcome;
+    }
+    case 'proposal.approve_sensitive': {
+      // A value the agent generated: only admins may let it in.
+      const name = `supplied_${crypto.randomBytes(4).toString('hex')}`;
+      const proposal = await proposalOf([{ name, service: 'github', type: 'api_key', value: githubToken() }]);
+      return outcomeOf(
+        () => approveProposal(actorOf(role), proposal.id, {}, { publicUrl: 'http://latchkey.test' }),
+        (_status, result) => (result as { status?: string }).status === 'approved',
+      );
     }
     case 'api_token.manage': {
       const name = `ci ${role} ${crypto.randomBytes(3).toString('hex')}`;
