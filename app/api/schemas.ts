@@ -304,6 +304,7 @@ export const proposalSlotBodySchema = z
       .object({ authorizationUrl: z.string().optional(), tokenUrl: z.string(), scopes: z.array(z.string()).optional() })
       .optional()
       .meta({ description: 'An OAuth slot: a person connects (or pastes tokens) on the approval page' }),
+    baseUrl: z.string().optional().meta({ description: 'Where the proxy sends requests (needed for custom services; the approver may change it)' }),
   })
   .meta({ id: 'ProposalSlotInput' });
 
@@ -336,6 +337,7 @@ export const proposalSchema = z
         description: z.string(),
         obtain: z.string().nullable(),
         obtainInstructions: z.string().nullable(),
+        baseUrl: z.string().nullable(),
         hasValue: z.boolean().meta({ description: 'The agent supplied a value (never returned)' }),
         oauth: z.object({ authorizationUrl: z.string().nullable(), tokenUrl: z.string(), scopes: z.array(z.string()) }).nullable(),
         connected: z.object({ account: z.string().nullable(), at: dateTime }).nullable(),

@@ -68,6 +68,7 @@ const slotSelect = {
   description: true,
   obtain: true,
   obtainInstructions: true,
+  baseUrl: true,
   oauth: true,
   connectedAccount: true,
   connectedAt: true,
@@ -120,6 +121,7 @@ function toView(row: ProposalRow, publicUrl: string, now: Date): ProposalView {
         description: slot.description,
         obtain: slot.obtain,
         obtainInstructions: slot.obtainInstructions,
+        baseUrl: slot.baseUrl,
         hasValue: slot.kind === 'create_supplied',
         oauth: oauth ? { authorizationUrl: oauth.authorizationUrl ?? null, tokenUrl: oauth.tokenUrl, scopes: oauth.scopes ?? [] } : null,
         connected: slot.connectedAt ? { account: slot.connectedAccount, at: slot.connectedAt.toISOString() } : null,
@@ -232,6 +234,7 @@ export async function createProposal(agent: ProposingAgent, input: unknown, opti
             description: slot.description,
             obtain: slot.obtain ?? null,
             obtainInstructions: slot.obtainInstructions ?? null,
+            baseUrl: slot.baseUrl ?? null,
             oauth: slot.oauth ? { ...slot.oauth } : Prisma.DbNull,
           })),
         },
@@ -292,7 +295,6 @@ export async function waitForProposal(
 ): Promise<ProposalView> {
   const deadline = Date.now() + Math.min(Math.max(seconds, 0), MAX_PROPOSAL_WAIT_SECONDS) * 1000;
   let view = await getProposal(scope, id, options);
-  const initial = JSON.stringify(view);
   while (view.status === 'pending' && Date.now() < deadline && !options.signal?.aborted) {
     await new Promise<void>((resolve) => {
       let set = waiters.get(scope.organizationId);
@@ -309,8 +311,6 @@ export async function waitForProposal(
       options.signal?.addEventListener('abort', done);
     });
     view = await getProposal(scope, id, { publicUrl: options.publicUrl, now: new Date() });
-    // A slot connected meanwhile is a change worth returning too.
-    if (JSON.stringify(view) !== initial) break;
   }
   return view;
 }
@@ -475,15 +475,20 @@ async function prepareSlots(
         }
         continue;
       }
-      let fields: Fill | undefined = fill;
-      if (kind === 'create_supplied' && !hasAny(fill)) {
-        const supplied = await openProposalSecret(actor.organizationId, row.id, valueField(slot.position));
-        fields = supplied ? (JSON.parse(supplied) as Fill) : undefined;
+      // What the person typed wins over what the agent supplied, field by field; empty inputs say nothing.
+      const typed = Object.fromEntries(Object.entries(fill ?? {}).filter(([, v]) => (typeof v === 'string' ? v.trim() !== '' : v !== undefined && v !== null)));
+      const supplied = kind === 'create_supplied' ? await openProposalSecret(actor.organizationId, row.id, valueField(slot.position)) : null;
+      const { baseUrl, expiresAt, timeZone, ...given } = typed;
+      const fields: Fill = { ...(supplied ? (JSON.parse(supplied) as Fill) : {}), ...given };
+      const fileKeys = ['file', 'content', 'fileName'];
+      if (!hasAny(Object.fromEntries(Object.entries(fields).filter(([key]) => slot.type === 'file' || !fileKeys.includes(key))))) {
+        throw new ProposalError('validation', slot.type === 'file' ? 'Choose a file to upload' : 'Enter the value');
       }
-      if (!hasAny(fields)) throw new ProposalError('validation', slot.type === 'file' ? 'Choose a file to upload' : 'Enter the value');
       const prepared = await prepareManualCredential(actor, {
         ...base,
-        fields: Object.fromEntries(Object.entries(fields).filter(([key]) => !['file', 'content', 'fileName'].includes(key))),
+        baseUrl: baseUrl ?? slot.baseUrl ?? undefined,
+        expiresAt,
+        fields: Object.fromEntries(Object.entries(fields).filter(([key]) => !fileKeys.includes(key))),
         file: slot.type === 'file' ? fileOf(fields, slot.name) : null,
       });
       applied.push({ position: slot.position, name: slot.name, kind, prepared });

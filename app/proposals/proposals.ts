@@ -61,10 +61,12 @@ export const proposalSlotSchema = z
     obtainInstructions: z.preprocess(blankToUndefined, z.string().trim().max(2000, 'Use at most 2000 characters').optional()),
     value: slotValueSchema.optional(),
     oauth: slotOAuthSchema.optional(),
+    /** Where the proxy sends the agent's requests (needed for Custom services; a person can change it). */
+    baseUrl: z.preprocess(blankToUndefined, httpUrl('Give the full http(s) base URL').optional()),
   })
   .superRefine((slot, ctx) => {
     if (slot.action === 'delete') {
-      for (const key of ['value', 'oauth', 'service', 'type'] as const) {
+      for (const key of ['value', 'oauth', 'service', 'type', 'baseUrl'] as const) {
         if (slot[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'A delete names only the credential' });
       }
       return;
@@ -144,6 +146,7 @@ export interface ProposalSlotView {
   description: string;
   obtain: string | null;
   obtainInstructions: string | null;
+  baseUrl: string | null;
   /** The agent supplied a value (sealed; never in this view). */
   hasValue: boolean;
   oauth: { authorizationUrl: string | null; tokenUrl: string; scopes: string[] } | null;

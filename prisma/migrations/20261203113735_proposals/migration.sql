@@ -35,6 +35,7 @@ CREATE TABLE "ProposalSlot" (
     "description" TEXT NOT NULL DEFAULT '',
     "obtain" TEXT,
     "obtainInstructions" TEXT,
+    "baseUrl" TEXT,
     "oauth" JSONB,
     "connectedAccount" TEXT,
     "connectedAt" TIMESTAMP(3),
