@@ -1,8 +1,10 @@
-// Status webhooks: delivered signed, retried after a 500, and carrying no secret.
+// Webhooks: status changes and proposals, delivered signed, retried after a 500, and carrying no secret.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createAgent } from '~/agents/agents.server';
 import { systemAuditContext } from '~/audit/audit.server';
+import { createProposal } from '~/proposals/proposals.server';
 import { notifyStatusChange, setCredentialStatus } from '~/credentials/status.server';
 import { prisma } from '~/db.server';
 import { createKeyCredential, createOrg } from '~/jobs/test-support';
@@ -121,5 +123,36 @@ describe('status webhooks', () => {
     const before = received.length;
     await expect(deliverWebhookJob({ data: { organizationId: org.organizationId, auditEventId: event.auditEventId! } } as never)).rejects.toThrow(/private address/);
     expect(received.length).toBe(before);
+  });
+});
+
+describe('proposal webhooks', () => {
+  it('a proposal is announced as proposal.created, signed, with its approval link and never the agent’s value', { timeout: 30_000 }, async () => {
+    const org = await createOrg();
+    await prisma.organization.update({ where: { id: org.organizationId }, data: { webhookUrl: url, allowPrivateHosts: true } });
+    const secret = await rotateWebhookSecret(org.organizationId);
+    const { agent } = await createAgent({ organizationId: org.organizationId, role: 'owner', context: systemAuditContext('test') }, { name: `hooked-${Date.now()}` });
+    const running = await startWorkers({ healthPort: 0, registry: [{ queue: WEBHOOK_QUEUE, processor: deliverWebhookJob as never }] });
+    try {
+      received.length = 0;
+      const canary = `canary_${Date.now()}_generated`;
+      const proposal = await createProposal(
+        { ...agent, organizationId: org.organizationId },
+        { message: 'Billing report', credentials: [{ name: 'stripe_key', service: 'stripe' }, { name: 'signing', service: 'custom', type: 'api_key', value: canary }] },
+        { publicUrl: 'http://latchkey.test', context: { actor: { type: 'agent', id: agent.id, label: agent.name }, ip: null, userAgent: null } },
+      );
+      await vi.waitFor(() => expect(received.length).toBe(1), { timeout: 15_000, interval: 50 });
+      const [hook] = received;
+      expect(verifyWebhookSignature(secret, hook!.body, hook!.signature)).toBe(true);
+      expect(hook!.body).not.toContain(canary);
+      const event = JSON.parse(hook!.body);
+      expect(event).toMatchObject({
+        type: 'proposal.created',
+        proposal: { id: proposal.id, status: 'pending', agent: { name: agent.name }, credentials: [{ name: 'stripe_key', kind: 'create' }, { name: 'signing', kind: 'create_supplied' }] },
+      });
+      expect(new URL(event.proposal.approvalUrl).pathname).toMatch(new RegExp(`/proposals/${proposal.id}$`));
+    } finally {
+      await running.close();
+    }
   });
 });
