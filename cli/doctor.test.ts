@@ -10,6 +10,7 @@ import { prisma } from '~/db.server';
 import { runHealthSweep } from '~/jobs/health-sweep.server';
 import { closeQueues } from '~/queue/queue.server';
 import type { RequirementInput } from '~/agents/requirements';
+import { doctorExitCode, type DoctorEntry } from './commands/doctor';
 import { latchkey as run, tempHome } from './test-support';
 
 const HOUR = 3_600_000;
@@ -134,6 +135,27 @@ describe.concurrent('latchkey doctor', { timeout: 120_000 }, () => {
 
   it('an unknown token is refused (exit 4)', async () => {
     expect((await latchkey('lk_unknown', ['doctor'])).code).toBe(4);
+  });
+});
+
+describe('doctor’s exit code', () => {
+  const now = new Date('2026-12-03T12:00:00Z');
+  const entry = (over: Partial<DoctorEntry>): DoctorEntry => ({ name: 'x', required: true, service: null, type: null, description: '', state: 'ok', reason: null, fixUrl: null, expiresAt: null, ...over });
+  const code = (...entries: DoctorEntry[]) => doctorExitCode({ ok: true, checkedAt: now.toISOString(), requirements: entries }, now);
+  const inOneHour = new Date(now.getTime() + HOUR).toISOString();
+
+  it('counts only required entries; missing or unusable beats expiring', () => {
+    expect(code()).toBe(0);
+    expect(code(entry({ state: 'missing', required: false }), entry({ state: 'expiring', required: false, expiresAt: inOneHour }))).toBe(0);
+    expect(code(entry({ state: 'expiring', expiresAt: inOneHour }), entry({ state: 'disconnected' }))).toBe(1);
+    for (const state of ['missing', 'not_allowed', 'expired', 'needs_attention', 'disconnected'] as const) expect(code(entry({ state })), state).toBe(1);
+  });
+
+  it('an OAuth access token that expires soon is not "expiring": Latchkey refreshes it', () => {
+    expect(code(entry({ state: 'ok', type: 'oauth', expiresAt: inOneHour }))).toBe(0);
+    expect(code(entry({ state: 'ok', type: null, expiresAt: inOneHour }))).toBe(0);
+    expect(code(entry({ state: 'ok', type: 'api_key', expiresAt: inOneHour }))).toBe(2);
+    expect(code(entry({ state: 'expiring', expiresAt: new Date(now.getTime() + 48 * HOUR).toISOString() }))).toBe(0);
   });
 });
 

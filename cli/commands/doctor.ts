@@ -97,6 +97,7 @@ export function doctorSummary(report: DoctorReport, now: Date, withinMs: number)
   const failing = required.filter(isFailing);
   const soon = required.filter((e) => expiresWithin(e, now, withinMs));
   const optionalNote = optional.some(isFailing) ? ` ${optional.filter(isFailing).length} of ${optional.length} optional not usable.` : '';
+  if (!required.length) return `Ready: nothing is required (${optional.length} optional).${optionalNote}`;
   if (failing.length) {
     return `Not ready: ${failing.length} of ${required.length} required credential${required.length === 1 ? '' : 's'} missing or unusable (${failing.map((e) => e.name).join(', ')}). Open the fix links above.${optionalNote}`;
   }

@@ -24,7 +24,7 @@ const PROPOSE_USAGE = `Usage: latchkey propose --message TEXT --need NAME[:SERVI
   Ask a person for credentials this agent lacks. Prints the link where a person approves or rejects the
   proposal; on approval the credentials are created (or granted, or deleted) and added to the agent's allowlist.
 
-  --message TEXT        What the credentials are for (the person reads this)
+  --message TEXT        What the credentials are for (the person reads this; with --file, replaces the file's)
   --need NAME[:SERVICE[:TYPE]]
                         A credential to create or be granted, e.g. --need stripe_key:stripe:api_key (repeatable).
                         A name that itself contains ":" needs --file.
