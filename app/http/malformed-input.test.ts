@@ -9,6 +9,7 @@ import { prisma } from '~/db.server';
 import { startConnectTicket } from '~/oauth/terminal-connect.server';
 import { hashInvitationToken } from '~/orgs/invitations.server';
 import { requireMembership } from '~/orgs/membership.server';
+import { createProposal } from '~/proposals/proposals.server';
 import { writeCredentialSecrets } from '~/vault/vault.server';
 import { query, testDatabaseUrl } from '../../test/db';
 import { startRemixTestApp, type RemixTestApp } from '../../test/remix-app';
@@ -73,6 +74,15 @@ async function createFixtures() {
   const agent = await prisma.agent.create({ data: { organizationId: org!.id, name: 'ci-bot', allowedCredentials: ['github_*'] } });
   await prisma.agentToken.create({ data: { agentId: agent.id, tokenHash: crypto.randomBytes(32).toString('hex'), prefix: 'lk_test' } });
   const theirAgent = await prisma.agent.create({ data: { organizationId: otherOrg!.id, name: 'their-bot' } });
+  // A pending proposal in each organization (one with an agent-supplied value): its approval page must survive the corpus unchanged.
+  const propose = (a: { id: string; name: string; organizationId: string }, value?: string) =>
+    createProposal(
+      { ...a, allowedCredentials: [] },
+      { message: 'Needs Stripe', credentials: [{ name: 'stripe_key', service: 'stripe', type: 'api_key', ...(value ? { value } : {}) }] },
+      { publicUrl: 'http://localhost', context: { actor: { type: 'system', id: null, label: 'corpus' }, ip: null, userAgent: null } },
+    );
+  const proposal = await propose(agent, `sk_test_${crypto.randomBytes(12).toString('hex')}`);
+  const theirProposal = await propose(theirAgent);
   // A live management token in each organization: the API tokens page lists one, and a revoke aimed at the other's must fail.
   await prisma.managementToken.createMany({
     data: orgIds.map((organizationId, i) => ({
@@ -91,7 +101,7 @@ async function createFixtures() {
 
   params = {
     orgSlug: [owner.slug],
-    id: [apiKey.id, password.id, file.id, oauth.id],
+    id: [apiKey.id, password.id, file.id, oauth.id, proposal.id],
     agentId: [agent.id],
     token: [inviteToken],
     ticket: [
@@ -107,7 +117,7 @@ async function createFixtures() {
   const malformed = ['%ZZ', '%E0%A4%A', '%00', '%C0%AF', 'x'.repeat(2000), 'not-an-id', '..', crypto.randomUUID()];
   badParams = {
     orgSlug: [...malformed, stranger.slug],
-    id: [...malformed, theirs.id],
+    id: [...malformed, theirs.id, theirProposal.id],
     agentId: [...malformed, theirAgent.id],
     token: [...malformed, crypto.randomBytes(32).toString('base64url')],
     ticket: [...malformed, `${Buffer.from('{"org":"x"}').toString('base64url')}.forged`],
@@ -130,6 +140,9 @@ async function snapshot(): Promise<Record<string, string>> {
     Agent: `SELECT * FROM "Agent" t WHERE "organizationId" = ANY($1::uuid[])`,
     AgentToken: `SELECT k.* FROM "AgentToken" k JOIN "Agent" a ON a.id = k."agentId" WHERE a."organizationId" = ANY($1::uuid[])`,
     ManagementToken: `SELECT * FROM "ManagementToken" t WHERE "organizationId" = ANY($1::uuid[])`,
+    Proposal: `SELECT * FROM "Proposal" t WHERE "organizationId" = ANY($1::uuid[])`,
+    ProposalSlot: `SELECT s.* FROM "ProposalSlot" s JOIN "Proposal" p ON p.id = s."proposalId" WHERE p."organizationId" = ANY($1::uuid[])`,
+    ProposalSecret: `SELECT s.* FROM "ProposalSecret" s JOIN "Proposal" p ON p.id = s."proposalId" WHERE p."organizationId" = ANY($1::uuid[])`,
     // Organizations a sign-up or "new organization" form could have created for either owner.
     OwnedOrganizations: `SELECT o.* FROM "Organization" o JOIN "Membership" m ON m."organizationId" = o.id WHERE m."userId" = ANY($2::uuid[])`,
   };
@@ -213,6 +226,7 @@ const FORM_FIELDS = [
   'accessToken', 'refreshToken', 'tokenUrl', 'clientId', 'clientSecret', 'clientAuth', 'scopes', 'provider',
   'authorizationUrl', 'revocationUrl', 'userinfoUrl', 'issuer', 'pkce', 'expiry', 'customDays', 'reveal',
   'requirements.0.name', 'requirements.0.service', 'requirements.0.type', 'requirements.0.optional', 'requirements.0.description',
+  'reason', 'position', 'proposalExpiryDays', 'values.stripe_key.key', 'values.stripe_key.file',
 ];
 const DATE_FIELDS = new Set(['expiresAt', 'from', 'to']);
 

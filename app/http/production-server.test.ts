@@ -168,6 +168,45 @@ describe('two web replicas on one database', () => {
   });
 });
 
+describe('proposals across replicas', () => {
+  it('an agent long-polling on one replica is answered within a second of an approval through the other, and uses the credential at once', async () => {
+    const { agent, token } = await createAgent({ organizationId: org.id, role: 'owner' as const, context: systemAuditContext('test') }, { name: `asker-${crypto.randomBytes(3).toString('hex')}` });
+    const name = `asked_${crypto.randomBytes(3).toString('hex')}`;
+    const asAgent = (replica: WebProcess, path: string, init: RequestInit = {}) =>
+      fetch(`${replica.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    // The agent's token is in both replicas' caches, with an empty allowlist.
+    expect(await proxyStatus(a, name, token)).toBe(403);
+    expect(await proxyStatus(b, name, token)).toBe(403);
+    const made = await asAgent(a, '/proposals', {
+      method: 'POST',
+      body: JSON.stringify({ message: 'Models', credentials: [{ name, service: 'openai', type: 'api_key', baseUrl: upstream.url }] }),
+    });
+    expect(made.status).toBe(201);
+    const { id } = (await made.json()) as { id: string };
+    const waiting = asAgent(a, `/proposals/${id}?wait=30`).then(async (r) => ({ at: performance.now(), body: (await r.json()) as { status: string } }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const manager = { organizationId: org.id, userId: org.actor.userId, role: 'owner' as const, context: systemAuditContext('test') };
+    const { token: management } = await createManagementToken(manager, { name: 'approver', role: 'admin', reveal: false });
+    const approved = await fetch(`${b.url}/api/v1/proposals/${id}/approve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${management}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ values: { [name]: { key: API_KEY } } }),
+    });
+    const returned = performance.now();
+    expect(approved.status).toBe(200);
+    const answer = await waiting;
+    expect(answer.body.status).toBe('approved');
+    const ms = answer.at - returned;
+    console.info(`long poll on the other replica answered ${ms <= 0 ? 'before' : `${ms.toFixed(0)} ms after`} the approval returned`);
+    expect(ms).toBeLessThan(1_000);
+    // The grant reached both replicas' agent caches.
+    const granted = await msUntilAll([a, b], 200, (r) => proxyStatus(r, name, token), returned);
+    expect(granted).toBeLessThan(200);
+    expect(agent.allowedCredentials).toEqual([]);
+  });
+});
+
 describe('request logs', () => {
   it('static asset requests are logged at debug, pages and API calls at info', async () => {
     const asset = fs.readdirSync(path.join(root, 'build/client/assets')).find((f) => f.endsWith('.js'))!;

@@ -8,6 +8,8 @@ import { deniedMessage } from '~/orgs/permissions';
 import { closeQueues } from '~/queue/queue.server';
 import { action as approvalAction, loader as approvalLoader } from '~/routes/orgs.$orgSlug.proposals.$id';
 import { loader as inboxLoader } from '~/routes/orgs.$orgSlug.proposals._index';
+import { loader as layoutLoader } from '~/routes/orgs.$orgSlug';
+import { action as settingsAction, loader as settingsLoader } from '~/routes/orgs.$orgSlug.settings';
 import { startRemixTestApp, type RemixTestApp } from '../../test/remix-app';
 import { PROPOSAL_AUDIT_ACTIONS, type ProposalInput } from './proposals';
 import { createProposal } from './proposals.server';
@@ -160,9 +162,56 @@ describe('rejecting and scoping', () => {
     const params = { orgSlug: stranger.slug, id: proposal.id };
     const path = `/orgs/${stranger.slug}/proposals/${proposal.id}`;
     expect(((await settle(() => approvalLoader(args(getRequest(path, stranger.cookie), params)))) as Response).status).toBe(404);
-    for (const form of [{ intent: 'approve' }, { intent: 'reject', reason: 'no' }, { intent: 'reveal', position: '0' }]) {
+    const forms: Array<Record<string, string>> = [{ intent: 'approve' }, { intent: 'reject', reason: 'no' }, { intent: 'reveal', position: '0' }];
+    for (const form of forms) {
       expect(((await settle(() => approvalAction(args(postRequest(path, form, stranger.cookie), params)))) as Response).status).toBe(404);
     }
     expect((await prisma.proposal.findUniqueOrThrow({ where: { id: proposal.id } })).status).toBe('pending');
+  });
+});
+
+describe('around the approval page', () => {
+  it('a file slot is approved from a multipart form with the file checked and sealed', async () => {
+    const { owner, org, propose } = await orgWithAgent();
+    const proposal = await propose({ message: 'Signing', credentials: [{ name: 'signing_cert', service: 'custom', type: 'file' }] });
+    const body = new FormData();
+    body.append('intent', 'approve');
+    body.append('values.signing_cert.file', new File(['-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'], 'cert.pem'));
+    const request = new Request(`http://localhost:3000/orgs/${owner.slug}/proposals/${proposal.id}`, { method: 'POST', headers: { Cookie: owner.cookie }, body });
+    const result = await settle(() => approvalAction(args(request, { orgSlug: owner.slug, id: proposal.id })));
+    expect((result as Response).status).toBe(302);
+    expect(await prisma.credential.findFirstOrThrow({ where: { organizationId: org.id, name: 'signing_cert' } })).toMatchObject({ type: 'file', fileName: 'cert.pem' });
+  });
+
+  it('the org layout counts the pending proposals and names the newest one’s agent for the banner', async () => {
+    const { owner, agent, propose } = await orgWithAgent();
+    await propose({ message: 'Two', credentials: [{ name: 'a_key', service: 'openai' }, { name: 'b_key', service: 'openai' }] });
+    const layout = unwrapData(await layoutLoader(args(getRequest(`/orgs/${owner.slug}/credentials`, owner.cookie), { orgSlug: owner.slug })));
+    expect(layout.data).toMatchObject({ proposals: { count: 1, latest: { agent: agent.name, credentials: 2 } } });
+  });
+
+  it('Settings: admins set how many days proposals wait (1–90, audited); a bad value is a field error; members cannot', async () => {
+    const { owner, org } = await orgWithAgent();
+    const path = `/orgs/${owner.slug}/settings`;
+    const params = { orgSlug: owner.slug };
+    expect(unwrapData(await settingsLoader(args(getRequest(path, owner.cookie), params))).data).toMatchObject({ proposalExpiryDays: 7 });
+
+    const bad = unwrapData(await settleAction(postRequest(path, { intent: 'proposal-expiry', proposalExpiryDays: '91' }, owner.cookie)));
+    expect(bad.status).toBe(400);
+    expect(bad.data).toEqual({ expiryErrors: ['At most 90 days'] });
+
+    const saved = await settleAction(postRequest(path, { intent: 'proposal-expiry', proposalExpiryDays: '14' }, owner.cookie));
+    expect((saved as Response).status).toBe(302);
+    expect((await prisma.organization.findUniqueOrThrow({ where: { id: org.id } })).proposalExpiryDays).toBe(14);
+    const audit = await prisma.auditEvent.findFirstOrThrow({ where: { organizationId: org.id, action: 'organization.proposal_expiry_update' } });
+    expect(audit.details).toEqual({ from: 7, to: 14 });
+
+    const member = await createMember(owner.slug, 'member');
+    expect(((await settleAction(postRequest(path, { intent: 'proposal-expiry', proposalExpiryDays: '3' }, member.cookie))) as Response).status).toBe(403);
+    expect((await prisma.organization.findUniqueOrThrow({ where: { id: org.id } })).proposalExpiryDays).toBe(14);
+
+    function settleAction(request: Request) {
+      return settle(() => settingsAction(args(request, params)));
+    }
   });
 });

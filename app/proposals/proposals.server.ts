@@ -4,6 +4,7 @@ import { matchesAllowlist } from '~/agents/allowlist';
 import { clearAgentAuthCache } from '~/agents/agents.server';
 import { recordAudit, type AuditContext } from '~/audit/audit.server';
 import { onInvalidation, publishInvalidation } from '~/cluster/invalidation.server';
+import { registerStatefulModule } from '~/cluster/stateful-modules.server';
 import { credentialAuditContext } from '~/credentials/actor.server';
 import { credentialFieldsFor, getService, oauthSpecFor, type CredentialType } from '~/credentials/catalog';
 import { prepareManualCredential, type CredentialActor, type PreparedCredential } from '~/credentials/credentials.server';
@@ -278,6 +279,7 @@ export async function getProposal(scope: { organizationId: string; agentId?: str
 
 /** Waiters of a long poll, by organization; woken by the `proposals` invalidation (this process's changes and every other's). */
 const waiters = new Map<string, Set<() => void>>();
+registerStatefulModule('proposals/waiters', import.meta.url);
 onInvalidation('proposals', ({ organizationId }) => {
   const sets = organizationId ? [waiters.get(organizationId)] : [...waiters.values()];
   for (const set of sets) for (const wake of set ?? []) wake();

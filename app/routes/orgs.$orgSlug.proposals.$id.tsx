@@ -2,7 +2,7 @@
 import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { ArrowLeft, CircleAlert, CircleCheck, Clock, ExternalLink, Info, Lock, XCircle } from 'lucide-react';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { NO_STORE_HEADERS } from '~/components/credential-forms/route-helpers.server';
 import { SlotCard, type SlotCardProps } from '~/components/proposals/slot-card';
 import { ProposalStatusBadge } from '~/components/proposals/proposal-parts';
@@ -18,6 +18,7 @@ import { connectOptions } from '~/oauth/apps.server';
 import { OAuthError } from '~/oauth/errors';
 import { memberCan, requireMembership } from '~/orgs/membership.server';
 import { deniedMessage } from '~/orgs/permissions';
+import { existingCredentialsOf } from '~/proposals/existing.server';
 import { echoedValues, fileSlots, readApprovalForm } from '~/proposals/approval-form.server';
 import { approvalPath } from '~/proposals/paths';
 import { isSensitiveKind, type ProposalView } from '~/proposals/proposals';
@@ -57,7 +58,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       if (spec && spec.oauthProvider !== 'custom') apps[slot.position] = await connectOptions(ctx.organization.id, spec.oauthProvider);
     }
   }
-  const credentialIds = proposal.credentials.filter((c) => c.kind !== 'delete' && c.credentialId).map((c) => c.credentialId!);
+  const existing = await existingCredentialsOf(ctx.organization.id, proposal);
   return data(
     {
       slug: ctx.organization.slug,
@@ -71,7 +72,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       sensitiveDenied: canApproveSensitive ? null : deniedMessage(ctx.membership.role, 'proposal.approve_sensitive'),
       hasFiles: fileSlots(proposal).length > 0,
       uploadMaxBytes: getEnv().UPLOAD_MAX_BYTES,
-      createdCount: credentialIds.length,
+      existing,
     },
     { headers: NO_STORE_HEADERS },
   );
@@ -169,7 +170,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export default function ProposalApprovalPage() {
-  const { slug, proposal, now, canReview, canApproveSensitive, reviewDenied, sensitiveDenied, hasFiles, apps } = useLoaderData<typeof loader>();
+  const { slug, proposal, now, canReview, canApproveSensitive, reviewDenied, sensitiveDenied, hasFiles, apps, existing } = useLoaderData<typeof loader>();
   const actionData = useActionData() as ApprovalActionData | undefined;
   const navigation = useNavigation();
   const pending = proposal.status === 'pending';
@@ -181,6 +182,11 @@ export default function ProposalApprovalPage() {
   const submittingIntent = navigation.state === 'submitting' ? navigation.formData?.get('intent') : null;
   // Each refused approval remounts the inputs: secrets come back empty, typed non-secrets from the answer.
   const [attempt, setAttempt] = useState({ result: approveResult, count: 0 });
+  const [rejecting, setRejecting] = useState(false);
+  // A refused rejection keeps its panel open with the error.
+  useEffect(() => {
+    if (actionData?.intent === 'reject') setRejecting(true);
+  }, [actionData]);
   if (attempt.result !== approveResult) setAttempt({ result: approveResult, count: attempt.count + 1 });
 
   const slotProps = (slot: ProposalView['credentials'][number]): SlotCardProps => ({
@@ -195,6 +201,7 @@ export default function ProposalApprovalPage() {
     resetKey: attempt.count,
     apps: apps[slot.position] ?? [],
     connectError: connectResult?.position === slot.position ? connectResult.message : null,
+    existing: existing[slot.name] ?? null,
   });
 
   return (
@@ -267,17 +274,31 @@ export default function ProposalApprovalPage() {
           ))}
         </div>
 
-        {editable ? (
-          <div className="sticky bottom-0 z-10 -mx-4 flex flex-col gap-2 border-t border-slate-200 bg-white/95 px-4 py-3 backdrop-blur sm:mx-0 sm:flex-row sm:items-center sm:justify-between sm:rounded-lg sm:border sm:shadow-sm">
+        {pending && canReview ? (
+          <Card className="flex flex-col gap-3 px-4 py-4 sm:flex-row sm:items-center sm:justify-between sm:px-5">
             <p className="text-sm text-slate-600">
-              Approving creates {proposal.credentials.some((c) => c.kind === 'delete') ? 'and deletes ' : ''}these credentials and gives{' '}
-              <span className="font-mono font-medium text-slate-800">{proposal.agent.name}</span> access, all in one step.
+              {editable ? (
+                <>
+                  Approving {proposal.credentials.some((c) => c.kind === 'delete') ? 'applies every change above' : 'creates these credentials'} and gives{' '}
+                  <span className="font-mono font-medium text-slate-800">{proposal.agent.name}</span> access, all in one step.
+                </>
+              ) : (
+                'An admin approves this proposal; you can reject it.'
+              )}
             </p>
-            <Button type="submit" name="intent" value="approve" disabled={submittingIntent === 'approve'}>
-              <CircleCheck className="size-4" aria-hidden />
-              {submittingIntent === 'approve' ? 'Approving…' : 'Approve'}
-            </Button>
-          </div>
+            <div className="flex flex-col-reverse gap-2 sm:flex-row">
+              <Button type="button" variant="danger" onClick={() => setRejecting(true)} aria-expanded={rejecting} aria-controls="reject-panel">
+                <XCircle className="size-4" aria-hidden />
+                Reject…
+              </Button>
+              {editable ? (
+                <Button type="submit" name="intent" value="approve" disabled={submittingIntent === 'approve'}>
+                  <CircleCheck className="size-4" aria-hidden />
+                  {submittingIntent === 'approve' ? 'Approving…' : 'Approve'}
+                </Button>
+              ) : null}
+            </div>
+          </Card>
         ) : null}
       </Form>
       {/* Connect buttons inside the cards submit these (their `form` attribute): forms cannot nest. */}
@@ -291,7 +312,9 @@ export default function ProposalApprovalPage() {
             ))
         : null}
 
-      {pending && canReview ? <RejectForm result={actionData?.intent === 'reject' ? actionData : null} busy={submittingIntent === 'reject'} /> : null}
+      {pending && canReview && rejecting ? (
+        <RejectForm result={actionData?.intent === 'reject' ? actionData : null} busy={submittingIntent === 'reject'} onCancel={() => setRejecting(false)} />
+      ) : null}
     </div>
   );
 }
@@ -356,21 +379,10 @@ function Decision({ proposal, now, slug }: { proposal: ProposalView; now: string
   );
 }
 
-function RejectForm({ result, busy }: { result: { message: string; fieldErrors: Record<string, string[]> } | null; busy: boolean }) {
-  const [open, setOpen] = useState(Boolean(result));
+function RejectForm({ result, busy, onCancel }: { result: { message: string; fieldErrors: Record<string, string[]> } | null; busy: boolean; onCancel: () => void }) {
   const errors = result ? (result.fieldErrors.reason ?? [result.message]) : null;
-  if (!open) {
-    return (
-      <div className="flex justify-end">
-        <Button type="button" variant="danger" onClick={() => setOpen(true)}>
-          <XCircle className="size-4" aria-hidden />
-          Reject…
-        </Button>
-      </div>
-    );
-  }
   return (
-    <Card className="p-5">
+    <Card id="reject-panel" className="border-red-200 p-5">
       <Form method="post" className="space-y-3" aria-label="Reject proposal">
         <div>
           <Label htmlFor="reject-reason">Why reject it?</Label>
@@ -389,7 +401,7 @@ function RejectForm({ result, busy }: { result: { message: string; fieldErrors: 
           <ErrorList id="reject-reason-error" errors={errors} />
         </div>
         <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-          <Button type="button" variant="secondary" onClick={() => setOpen(false)}>
+          <Button type="button" variant="secondary" onClick={onCancel}>
             Cancel
           </Button>
           <Button type="submit" name="intent" value="reject" variant="danger" disabled={busy}>

@@ -93,7 +93,7 @@ export default function ProposalsInbox() {
               to={tabHref(tab.status)}
               aria-current={active ? 'page' : undefined}
               className={cn(
-                '-mb-px inline-flex items-center gap-2 border-b-2 px-3 py-2 text-sm font-medium whitespace-nowrap transition-colors focus-visible:outline-2 focus-visible:outline-indigo-600',
+                '-mb-px inline-flex items-center gap-1.5 border-b-2 px-2.5 py-2 sm:gap-2 sm:px-3 text-sm font-medium whitespace-nowrap transition-colors focus-visible:outline-2 focus-visible:outline-indigo-600',
                 active ? 'border-indigo-600 text-indigo-700' : 'border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900',
               )}
             >
@@ -139,17 +139,12 @@ export default function ProposalsInbox() {
                       <ServiceStack services={p.services} />
                       <span className="font-mono text-slate-600 [overflow-wrap:anywhere]">{p.names.slice(0, 3).join(', ')}{p.names.length > 3 ? ` +${p.names.length - 3}` : ''}</span>
                     </span>
+                    <span className="mt-2 block text-xs text-slate-500 sm:hidden">
+                      <When p={p} now={now} separator=" · " />
+                    </span>
                   </span>
-                  <span className="flex shrink-0 flex-col items-end gap-1 text-right text-xs text-slate-500">
-                    <time dateTime={p.createdAt}>{relativeText(new Date(p.createdAt), new Date(now))}</time>
-                    {p.status === 'pending' ? (
-                      <span className="whitespace-nowrap">Expires {relativeText(new Date(p.expiresAt), new Date(now))}</span>
-                    ) : p.decidedAt ? (
-                      <span className="max-w-40 truncate">
-                        {p.status === 'expired' ? 'Expired' : p.status === 'approved' ? 'Approved' : 'Rejected'}
-                        {p.decidedBy && p.status !== 'expired' ? ` by ${p.decidedBy.replace(/\s*<.*>$/, '')}` : ''}
-                      </span>
-                    ) : null}
+                  <span className="hidden shrink-0 flex-col items-end gap-1 text-right text-xs text-slate-500 sm:flex">
+                    <When p={p} now={now} />
                     <ChevronRight className="mt-1 size-4 text-slate-300 group-hover:text-slate-500" aria-hidden />
                   </span>
                 </Link>
@@ -176,6 +171,24 @@ export default function ProposalsInbox() {
         </nav>
       ) : null}
     </div>
+  );
+}
+
+/** When it was asked, and when it expires (pending) or who decided it. */
+function When({ p, now, separator }: { p: { status: string; createdAt: string; expiresAt: string; decidedAt: string | null; decidedBy: string | null }; now: string; separator?: string }) {
+  const second =
+    p.status === 'pending'
+      ? `Expires ${relativeText(new Date(p.expiresAt), new Date(now))}`
+      : p.decidedAt
+        ? `${p.status === 'expired' ? 'Expired' : p.status === 'approved' ? 'Approved' : 'Rejected'}${p.decidedBy && p.status !== 'expired' ? ` by ${p.decidedBy.replace(/\s*<.*>$/, '')}` : ''}`
+        : null;
+  const asked = <time dateTime={p.createdAt}>{relativeText(new Date(p.createdAt), new Date(now))}</time>;
+  if (separator) return <>{asked}{second ? `${separator}${second}` : null}</>;
+  return (
+    <>
+      {asked}
+      {second ? <span className="max-w-48 truncate whitespace-nowrap">{second}</span> : null}
+    </>
   );
 }
 

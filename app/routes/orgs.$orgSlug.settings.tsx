@@ -39,7 +39,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (form.get('intent') === 'proposal-expiry') {
     const parsed = ProposalExpirySchema.safeParse({ proposalExpiryDays: form.get('proposalExpiryDays') ?? '' });
     if (!parsed.success) {
-      return data({ intent: 'proposal-expiry' as const, errors: parsed.error.issues.map((i) => i.message) }, { status: 400 });
+      return data({ expiryErrors: parsed.error.issues.map((i) => i.message) }, { status: 400 });
     }
     await setProposalExpiryDays(organization.id, parsed.data.proposalExpiryDays, orgActor(ctx, request, context).context);
     const days = parsed.data.proposalExpiryDays;
@@ -58,8 +58,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 export default function SettingsPage() {
   const { organization, canEdit, proposalExpiryDays: expiryDays } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const expiryErrors = actionData && 'intent' in actionData ? actionData.errors : null;
-  const lastResult = actionData && !('intent' in actionData) ? actionData : undefined;
+  const expiryErrors = actionData && 'expiryErrors' in actionData ? actionData.expiryErrors : null;
+  const lastResult = actionData && !('expiryErrors' in actionData) ? actionData : undefined;
   const navigation = useNavigation();
   const [form, fields] = useForm({
     id: 'rename-organization',
@@ -105,7 +105,7 @@ export default function SettingsPage() {
         </Form>
       </Card>
       <Card className="max-w-2xl">
-        <Form method="post" aria-labelledby="proposal-settings-title">
+        <Form method="post" noValidate aria-labelledby="proposal-settings-title">
           <input type="hidden" name="intent" value="proposal-expiry" />
           <div className="space-y-4 p-5 sm:p-6">
             <div>
@@ -143,7 +143,7 @@ export default function SettingsPage() {
           {canEdit ? (
             <div className="flex justify-end border-t border-slate-200 bg-slate-50/60 px-5 py-3 sm:px-6">
               <Button type="submit" variant="secondary" disabled={navigation.state === 'submitting'}>
-                Save
+                Save expiry
               </Button>
             </div>
           ) : null}

@@ -1,6 +1,6 @@
 // One credential of a proposal on the approval page: what it is and where to get it, then by kind the catalog's fields, the agent's value (reveal), Connect or pasted tokens, a grant or a delete.
-import { useFetcher } from '@remix-run/react';
-import { Eye, EyeOff, ExternalLink, KeyRound, Link2, Plug, ShieldCheck, Trash2, TriangleAlert } from 'lucide-react';
+import { Link, useFetcher } from '@remix-run/react';
+import { Eye, EyeOff, ExternalLink, KeyRound, Link2, Plug, ShieldCheck, TriangleAlert } from 'lucide-react';
 import { useState } from 'react';
 import { CopyButton } from '~/components/copy-button';
 import { describe, FieldShell, SecretInput, Textarea } from '~/components/credential-forms/form-fields';
@@ -28,6 +28,8 @@ export interface SlotCardProps {
   resetKey: number;
   apps: Array<{ id: string; name: string; detail: string }>;
   connectError: string | null;
+  /** For a grant or a delete: the organization's credential of that name (null once deleted). */
+  existing: { id: string; service: string; type: string } | null;
 }
 
 const PASTE_FIELDS: FieldSpec[] = [
@@ -43,32 +45,40 @@ const nameOf = (slot: string, field: string) => `values.${slot}.${field}`;
 
 export function SlotCard(props: SlotCardProps) {
   const { slot, errors } = props;
-  const service = slot.service ?? (slot.kind === 'grant' || slot.kind === 'delete' ? null : 'custom');
+  const { existing } = props;
+  const service = slot.service ?? existing?.service ?? (slot.kind === 'grant' || slot.kind === 'delete' ? null : 'custom');
+  const type = slot.type ?? existing?.type ?? null;
   const slotErrors = errors[`values.${slot.name}`];
   const destructive = slot.kind === 'delete';
+  const invalid = Boolean(slotErrors?.length) || Object.keys(errors).some((k) => k.startsWith(`values.${slot.name}.`));
   return (
-    <Card
-      data-slot={slot.name}
-      className={cn(destructive && 'border-red-200', slotErrors?.length || Object.keys(errors).some((k) => k.startsWith(`values.${slot.name}.`)) ? 'ring-1 ring-red-300' : null)}
-    >
+    <Card data-slot={slot.name} className={cn(destructive && 'border-red-200', invalid && 'border-red-300 ring-1 ring-red-300')}>
       <div className="flex items-start gap-3 border-b border-slate-100 px-4 py-4 sm:px-5">
         <span className={cn('flex size-10 shrink-0 items-center justify-center rounded-lg border', destructive ? 'border-red-100 bg-red-50 text-red-600' : 'border-slate-100 bg-slate-50 text-slate-500')}>
-          {service ? <ServiceLogo service={service} name={serviceName(service) ?? service} size={22} /> : destructive ? <Trash2 className="size-5" aria-hidden /> : <KeyRound className="size-5" aria-hidden />}
+          {service ? <ServiceLogo service={service} name={serviceName(service) ?? service} size={22} /> : <KeyRound className="size-5" aria-hidden />}
         </span>
         <div className="min-w-0 flex-1">
-          <h3 className="font-mono text-sm font-semibold break-all text-slate-900">{slot.name}</h3>
-          <p className="mt-0.5 flex flex-wrap items-center gap-x-1.5 text-sm text-slate-500">
-            {[serviceName(service), typeLabel(slot.type)].filter(Boolean).join(' · ') || 'Existing credential'}
-          </p>
+          <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
+            <h3 className="font-mono text-sm font-semibold break-all text-slate-900">
+              {existing && props.pending ? (
+                <Link to={`/orgs/${props.slug}/credentials/${existing.id}`} className="hover:text-indigo-700 hover:underline">
+                  {slot.name}
+                </Link>
+              ) : (
+                slot.name
+              )}
+            </h3>
+            <span
+              className={cn(
+                'rounded-md px-1.5 py-0.5 text-[11px] font-medium ring-1 ring-inset',
+                destructive ? 'bg-red-50 text-red-700 ring-red-200' : slot.kind === 'grant' ? 'bg-emerald-50 text-emerald-700 ring-emerald-200' : 'bg-slate-50 text-slate-600 ring-slate-200',
+              )}
+            >
+              {KIND_LABELS[slot.kind]}
+            </span>
+          </div>
+          <p className="mt-0.5 text-sm text-slate-500">{[serviceName(service), typeLabel(type)].filter(Boolean).join(' · ') || 'Existing credential'}</p>
         </div>
-        <span
-          className={cn(
-            'shrink-0 rounded-md px-2 py-0.5 text-xs font-medium ring-1 ring-inset',
-            destructive ? 'bg-red-50 text-red-700 ring-red-200' : slot.kind === 'grant' ? 'bg-emerald-50 text-emerald-700 ring-emerald-200' : 'bg-slate-50 text-slate-600 ring-slate-200',
-          )}
-        >
-          {KIND_LABELS[slot.kind]}
-        </span>
       </div>
       <div className="space-y-4 px-4 py-4 sm:px-5">
         {slot.description ? <p className="text-sm text-slate-700 [overflow-wrap:anywhere]">{slot.description}</p> : null}
