@@ -174,9 +174,9 @@ describe('proposals across replicas', () => {
     const name = `asked_${crypto.randomBytes(3).toString('hex')}`;
     const asAgent = (replica: WebProcess, path: string, init: RequestInit = {}) =>
       fetch(`${replica.url}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-    // The agent's token is in both replicas' caches, with an empty allowlist.
-    expect(await proxyStatus(a, name, token)).toBe(403);
-    expect(await proxyStatus(b, name, token)).toBe(403);
+    // The agent's token is in both replicas' caches; the credential does not exist yet.
+    expect(await proxyStatus(a, name, token)).toBe(404);
+    expect(await proxyStatus(b, name, token)).toBe(404);
     const made = await asAgent(a, '/proposals', {
       method: 'POST',
       body: JSON.stringify({ message: 'Models', credentials: [{ name, service: 'openai', type: 'api_key', baseUrl: upstream.url }] }),

@@ -1,6 +1,6 @@
 // One credential of a proposal on the approval page: what it is and where to get it, then by kind the catalog's fields, the agent's value (reveal), Connect or pasted tokens, a grant or a delete.
 import { Link, useFetcher } from '@remix-run/react';
-import { Eye, EyeOff, ExternalLink, KeyRound, Link2, Plug, ShieldCheck, TriangleAlert } from 'lucide-react';
+import { CircleCheck, Eye, EyeOff, ExternalLink, KeyRound, Link2, Plug, ShieldCheck, TriangleAlert } from 'lucide-react';
 import { useState } from 'react';
 import { CopyButton } from '~/components/copy-button';
 import { describe, FieldShell, SecretInput, Textarea } from '~/components/credential-forms/form-fields';
@@ -129,7 +129,21 @@ function SlotBody(props: SlotCardProps) {
       </div>
     );
   }
-  if (!pending) return null;
+  if (!pending) {
+    return slot.credentialId ? (
+      <p className="flex items-start gap-2 text-sm text-slate-700">
+        <CircleCheck className="mt-0.5 size-4 shrink-0 text-emerald-600" aria-hidden />
+        <span>
+          Created.{' '}
+          <Link to={`/orgs/${props.slug}/credentials/${slot.credentialId}`} className="font-medium text-indigo-600 hover:text-indigo-500">
+            Open {slot.name}
+          </Link>
+        </span>
+      </p>
+    ) : (
+      <p className="text-sm text-slate-500">Not applied.</p>
+    );
+  }
   if (slot.kind === 'create_supplied') return <SuppliedValue {...props} />;
   if (slot.kind === 'connect') return <ConnectSlot {...props} />;
   return <CatalogFields {...props} />;
