@@ -1,6 +1,6 @@
 // Argument parsing shared by every command: node:util parseArgs, --help on each, usage errors exit 3.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { CliError, EXIT_ERROR } from './exit-codes';
+import { CliError, EXIT_ERROR, EXIT_OK } from './exit-codes';
 import type { CliIo } from './io';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
@@ -37,4 +37,21 @@ export function table(rows: string[][]): string {
 
 export function printJson(io: CliIo, value: unknown): void {
   io.out(JSON.stringify(value, null, 2));
+}
+
+/** A command made of subcommands (`latchkey creds ls`): dispatches, and prints the usage for help or nothing. */
+export function withSubcommands(name: string, usage: string, subcommands: Record<string, Command>): Command {
+  return {
+    usage,
+    async run(args, io) {
+      const [sub, ...rest] = args;
+      if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
+        (sub ? io.out : io.err)(usage);
+        return sub ? EXIT_OK : EXIT_ERROR;
+      }
+      const command = subcommands[sub];
+      if (!command) throw usageError(`Unknown command: ${name} ${sub}`, usage);
+      return command.run(rest, io);
+    },
+  };
 }

@@ -230,6 +230,44 @@ export async function inspectCredentialFile(input: {
 }
 
 /**
+ * Reads a multipart form whose files may come only in `fileFields` (one each, at most `maxBytes`, counted while
+ * the body streams) and whose text fields are at most `maxTextBytes`. Refusals are CredentialErrors naming the field.
+ */
+export async function readMultipartForm(
+  request: Request,
+  { fileFields, maxBytes, maxTextBytes = MAX_TEXT_FIELD_BYTES, maxParts = MAX_PARTS }: { fileFields: ReadonlySet<string>; maxBytes: number; maxTextBytes?: number; maxParts?: number },
+): Promise<FormData> {
+  const fileHandler = unstable_createMemoryUploadHandler({ maxPartSize: maxBytes });
+  const textHandler = unstable_createMemoryUploadHandler({ maxPartSize: maxTextBytes });
+  const seen = new Set<string>();
+  let parts = 0;
+  const handler: UploadHandler = async (part) => {
+    parts += 1;
+    if (parts > maxParts) throw new CredentialValidationError({}, 'The form has too many fields');
+    if (typeof part.filename === 'string') {
+      if (!fileFields.has(part.name)) throw new CredentialValidationError({}, `Unexpected file in "${part.name}"`);
+      if (seen.has(part.name)) throw new CredentialValidationError({ [part.name]: ['Upload one file at a time'] }, 'Upload one file at a time');
+      seen.add(part.name);
+      return fileHandler(part);
+    }
+    return textHandler(part);
+  };
+  let form: FormData;
+  try {
+    form = await unstable_parseMultipartFormData(request, handler);
+  } catch (error) {
+    if (error instanceof CredentialError) throw error;
+    if (error instanceof MaxPartSizeExceededError) {
+      if (fileFields.has(error.field)) throw new CredentialTooLargeError(maxBytes, error.field);
+      throw new CredentialValidationError({ [error.field]: ['This field is too long'] });
+    }
+    throw new CredentialValidationError({}, 'The upload could not be read; try again');
+  }
+  assertStorableFields(form);
+  return form;
+}
+
+/**
  * Parses a multipart form carrying one credential file. The limit is enforced while the body streams
  * (the declared Content-Length is checked first, then every part is counted as it arrives), so an
  * oversized upload is refused before it is held in memory.
@@ -250,34 +288,7 @@ export async function parseCredentialUpload(
     throw new CredentialTooLargeError(maxBytes, fileField);
   }
 
-  const fileHandler = unstable_createMemoryUploadHandler({ maxPartSize: maxBytes });
-  const textHandler = unstable_createMemoryUploadHandler({ maxPartSize: MAX_TEXT_FIELD_BYTES });
-  let parts = 0;
-  let fileParts = 0;
-  const handler: UploadHandler = async (part) => {
-    parts += 1;
-    if (parts > MAX_PARTS) throw new CredentialValidationError({}, 'The form has too many fields');
-    if (typeof part.filename === 'string') {
-      if (part.name !== fileField) throw new CredentialValidationError({}, `Unexpected file in "${part.name}"`);
-      fileParts += 1;
-      if (fileParts > 1) throw fileError('Upload one file at a time');
-      return fileHandler(part);
-    }
-    return textHandler(part);
-  };
-
-  let form: FormData;
-  try {
-    form = await unstable_parseMultipartFormData(request, handler);
-  } catch (error) {
-    if (error instanceof CredentialError) throw error;
-    if (error instanceof MaxPartSizeExceededError) {
-      if (error.field === fileField) throw new CredentialTooLargeError(maxBytes, fileField);
-      throw new CredentialValidationError({ [error.field]: ['This field is too long'] });
-    }
-    throw new CredentialValidationError({}, 'The upload could not be read; try again');
-  }
-  assertStorableFields(form);
+  const form = await readMultipartForm(request, { fileFields: new Set([fileField]), maxBytes });
 
   const fields: Record<string, string> = {};
   let upload: File | null = null;

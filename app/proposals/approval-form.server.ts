@@ -1,14 +1,9 @@
 // The approval page's forms on the server: `values.<slot>.<field>` (and uploaded files) read back into approveProposal's input, and what a refused form may echo.
-import {
-  MaxPartSizeExceededError,
-  unstable_createMemoryUploadHandler,
-  unstable_parseMultipartFormData,
-  type UploadHandler,
-} from '@remix-run/node';
 import { getEnv } from '~/config/env.server';
 import { credentialFieldsFor, type CredentialType } from '~/credentials/catalog';
-import { formatByteLimit } from '~/credentials/errors';
-import { assertFormRequest, assertStorableFields, badRequest, readFormData } from '~/utils/http.server';
+import { CredentialError, formatByteLimit } from '~/credentials/errors';
+import { readMultipartForm } from '~/credentials/files.server';
+import { assertFormRequest, badRequest, readFormData } from '~/utils/http.server';
 import { PROPOSAL_VALUE_MAX, type ProposalSlotView, type ProposalView } from './proposals';
 import { ProposalError } from './proposals.server';
 
@@ -68,34 +63,15 @@ async function readMultipart(request: Request, slots: ProposalSlotView[]): Promi
     await request.body?.cancel().catch(() => undefined);
     throw new ProposalError('validation', `Nothing was applied: ${tooLarge}`, Object.fromEntries([...fileFields].map((f) => [f, [tooLarge]])));
   }
-  const fileHandler = unstable_createMemoryUploadHandler({ maxPartSize: maxBytes });
-  const textHandler = unstable_createMemoryUploadHandler({ maxPartSize: PROPOSAL_VALUE_MAX });
-  const seen = new Set<string>();
-  let parts = 0;
-  const handler: UploadHandler = async (part) => {
-    parts += 1;
-    if (parts > MAX_PARTS) throw new ProposalError('validation', 'The form has too many fields');
-    if (typeof part.filename === 'string') {
-      if (!fileFields.has(part.name)) throw new ProposalError('validation', `Unexpected file in "${part.name}"`);
-      if (seen.has(part.name)) throw new ProposalError('validation', 'Upload one file per credential', { [part.name]: ['Upload one file per credential'] });
-      seen.add(part.name);
-      return fileHandler(part);
-    }
-    return textHandler(part);
-  };
-  let form: FormData;
   try {
-    form = await unstable_parseMultipartFormData(request, handler);
+    return await readMultipartForm(request, { fileFields, maxBytes, maxTextBytes: PROPOSAL_VALUE_MAX, maxParts: MAX_PARTS });
   } catch (error) {
-    if (error instanceof ProposalError) throw error;
-    if (error instanceof MaxPartSizeExceededError) {
-      const message = fileFields.has(error.field) ? tooLarge : 'This field is too long';
-      throw new ProposalError('validation', `Nothing was applied: ${message}`, { [error.field]: [message] });
-    }
-    throw badRequest('The upload could not be read; try again');
+    // The add form's refusals, as the approval names them: nothing applied, the field that was refused.
+    if (!(error instanceof CredentialError)) throw error;
+    const fields = error.fieldErrors;
+    const first = Object.values(fields)[0]?.[0] ?? error.message;
+    throw new ProposalError('validation', `Nothing was applied: ${first}`, fields);
   }
-  assertStorableFields(form);
-  return form;
 }
 
 function secretFieldsOf(slot: ProposalSlotView): Set<string> {

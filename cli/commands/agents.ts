@@ -1,10 +1,10 @@
 // `latchkey agents ls|create|rotate|revoke`: agents and their tokens through the management API.
 import type { ApiAgent } from '../../app/api/schemas';
 import { lastUsedText } from '../../app/usage/last-used-text';
-import { parseCommand, printJson, table, usageError, type Command } from '../args';
+import { parseCommand, printJson, table, usageError, type Command, withSubcommands } from '../args';
 import { createClient } from '../client';
 import { resolveConnection } from '../config';
-import { EXIT_ERROR, EXIT_OK } from '../exit-codes';
+import { EXIT_OK } from '../exit-codes';
 import type { CliIo } from '../io';
 
 const USAGE = `Usage: latchkey agents <command> [options]   (a management token, lkm_…)
@@ -113,18 +113,4 @@ const revoke: Command = {
   },
 };
 
-const SUBCOMMANDS: Record<string, Command> = { ls, list: ls, create, rotate, revoke };
-
-export const agentsCommand: Command = {
-  usage: USAGE,
-  async run(args, io) {
-    const [sub, ...rest] = args;
-    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-      (sub ? io.out : io.err)(USAGE);
-      return sub ? EXIT_OK : EXIT_ERROR;
-    }
-    const command = SUBCOMMANDS[sub];
-    if (!command) throw usageError(`Unknown command: agents ${sub}`, USAGE);
-    return command.run(rest, io);
-  },
-};
+export const agentsCommand: Command = withSubcommands('agents', USAGE, { ls, list: ls, create, rotate, revoke });

@@ -5,7 +5,7 @@ import type { ApiCredential, ApiService, ApiValue } from '../../app/api/schemas'
 import { STATUS_CAUSES, STATUS_LABELS } from '../../app/credentials/status';
 import { lastUsedText } from '../../app/usage/last-used-text';
 import { exactText, relativeText } from '../../app/utils/relative-time';
-import { parseCommand, printJson, usageError, type Command } from '../args';
+import { parseCommand, printJson, usageError, type Command, withSubcommands } from '../args';
 import { ApiError, createClient, type ApiClient } from '../client';
 import { resolveConnection } from '../config';
 import { CliError, EXIT_ATTENTION, EXIT_ERROR, EXIT_EXPIRING, EXIT_OK } from '../exit-codes';
@@ -435,18 +435,4 @@ const test: Command = {
   },
 };
 
-const SUBCOMMANDS: Record<string, Command> = { ls, list: ls, show, add, replace, edit, rm, reveal, test };
-
-export const credsCommand: Command = {
-  usage: CREDS_USAGE,
-  async run(args, io) {
-    const [sub, ...rest] = args;
-    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-      (sub ? io.out : io.err)(CREDS_USAGE);
-      return sub ? EXIT_OK : EXIT_ERROR;
-    }
-    const command = SUBCOMMANDS[sub];
-    if (!command) throw usageError(`Unknown command: creds ${sub}`, CREDS_USAGE);
-    return command.run(rest, io);
-  },
-};
+export const credsCommand: Command = withSubcommands('creds', CREDS_USAGE, { ls, list: ls, show, add, replace, edit, rm, reveal, test });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { ApiService } from '../../app/api/schemas';
 import type { ProposalInput, ProposalSlotInput, ProposalStatus, ProposalView } from '../../app/proposals/proposals';
 import { exactText, relativeText } from '../../app/utils/relative-time';
-import { parseCommand, printJson, table, usageError, type Command } from '../args';
+import { parseCommand, printJson, table, usageError, type Command, withSubcommands } from '../args';
 import { createClient, type ApiClient } from '../client';
 import { resolveConnection } from '../config';
 import { CliError, EXIT_ATTENTION, EXIT_ERROR, EXIT_OK } from '../exit-codes';
@@ -410,18 +410,4 @@ const reject: Command = {
   },
 };
 
-const SUBCOMMANDS: Record<string, Command> = { ls, list: ls, show, approve, reject };
-
-export const proposalsCommand: Command = {
-  usage: USAGE,
-  async run(args, io) {
-    const [sub, ...rest] = args;
-    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-      (sub ? io.out : io.err)(USAGE);
-      return sub ? EXIT_OK : EXIT_ERROR;
-    }
-    const command = SUBCOMMANDS[sub];
-    if (!command) throw usageError(`Unknown command: proposals ${sub}`, USAGE);
-    return command.run(rest, io);
-  },
-};
+export const proposalsCommand: Command = withSubcommands('proposals', USAGE, { ls, list: ls, show, approve, reject });

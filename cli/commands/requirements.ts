@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import type { z } from 'zod';
 import type { requirementEntrySchema } from '../../app/api/schemas';
-import { parseCommand, printJson, table, usageError, type Command } from '../args';
+import { parseCommand, printJson, table, usageError, type Command, withSubcommands } from '../args';
 import { ApiError, createClient } from '../client';
 import { resolveConnection } from '../config';
-import { CliError, EXIT_ERROR, EXIT_OK } from '../exit-codes';
+import { CliError, EXIT_OK } from '../exit-codes';
 import type { CliIo } from '../io';
 import type { DoctorReport } from './doctor';
 
@@ -134,18 +134,4 @@ function namedFieldLines(error: ApiError, requirements: unknown[]): string[] {
   });
 }
 
-const SUBCOMMANDS: Record<string, Command> = { ls, list: ls, set };
-
-export const requirementsCommand: Command = {
-  usage: USAGE,
-  async run(args, io) {
-    const [sub, ...rest] = args;
-    if (!sub || sub === '--help' || sub === '-h' || sub === 'help') {
-      (sub ? io.out : io.err)(USAGE);
-      return sub ? EXIT_OK : EXIT_ERROR;
-    }
-    const command = SUBCOMMANDS[sub];
-    if (!command) throw usageError(`Unknown command: requirements ${sub}`, USAGE);
-    return command.run(rest, io);
-  },
-};
+export const requirementsCommand: Command = withSubcommands('requirements', USAGE, { ls, list: ls, set });
