@@ -1,6 +1,9 @@
 // The HTTP API client: one request function, errors turned into CliError with the contract's exit codes.
 import { randomUUID } from 'node:crypto';
+import { usageError } from './args';
+import { resolveConnection } from './config';
 import { CliError, EXIT_ERROR, EXIT_NOT_ALLOWED } from './exit-codes';
+import type { CliIo } from './io';
 
 export interface ApiErrorBody {
   code?: string;
@@ -85,4 +88,11 @@ export function createClient(url: string, token: string | null): ApiClient {
       return items;
     },
   };
+}
+
+/** A client for the token in use (flags, then LATCHKEY_URL / LATCHKEY_TOKEN, then the stored login); a usage error without one. */
+export function agentClient(io: CliIo, flags: { url?: string; token?: string }, usage: string): ApiClient {
+  const { url, token } = resolveConnection(io.env, flags);
+  if (!token) throw usageError('No token: run latchkey login, pass --token lk_… or set LATCHKEY_TOKEN.', usage);
+  return createClient(url, token);
 }

@@ -4,8 +4,7 @@ import type { z } from 'zod';
 import type { doctorSchema } from '../../app/api/schemas';
 import { exactText, relativeText } from '../../app/utils/relative-time';
 import { parseCommand, printJson, table, usageError, type Command } from '../args';
-import { createClient } from '../client';
-import { resolveConnection } from '../config';
+import { agentClient } from '../client';
 import { CliError, EXIT_ATTENTION, EXIT_EXPIRING, EXIT_OK } from '../exit-codes';
 import { DEFAULT_WITHIN, parseWithin } from './status';
 
@@ -113,9 +112,7 @@ export const doctorCommand: Command = {
     if (parsed.positionals.length) throw usageError(`Unexpected argument: ${parsed.positionals[0]}`, USAGE);
     const within = parseWithin(parsed.values.within ?? DEFAULT_WITHIN);
     if (!within.ok) throw new CliError(within.message);
-    const { url, token } = resolveConnection(io.env, { url: parsed.values.url, token: parsed.values.token });
-    if (!token) throw usageError('No token: run latchkey login, pass --token lk_… or set LATCHKEY_TOKEN.', USAGE);
-    const report = await createClient(url, token).request<DoctorReport>('GET', '/doctor');
+    const report = await agentClient(io, parsed.values, USAGE).request<DoctorReport>('GET', '/doctor');
     const now = io.now();
     if (parsed.values.json) printJson(io, report);
     else if (!report.requirements.length) for (const line of NO_REQUIREMENTS) io.out(line);

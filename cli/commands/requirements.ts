@@ -3,10 +3,8 @@ import fs from 'node:fs';
 import type { z } from 'zod';
 import type { requirementEntrySchema } from '../../app/api/schemas';
 import { parseCommand, printJson, table, usageError, type Command, withSubcommands } from '../args';
-import { ApiError, createClient } from '../client';
-import { resolveConnection } from '../config';
+import { ApiError, agentClient } from '../client';
 import { CliError, EXIT_OK } from '../exit-codes';
-import type { CliIo } from '../io';
 import type { DoctorReport } from './doctor';
 
 type RequirementEntry = z.infer<typeof requirementEntrySchema>;
@@ -40,12 +38,6 @@ const SET_USAGE = `Usage: latchkey requirements set NAME[?]... [--url URL] [--to
 ${CONNECTION}`;
 
 const connectionOptions = { url: { type: 'string' }, token: { type: 'string' } } as const;
-
-function agentClient(io: CliIo, flags: { url?: string; token?: string }, usage: string) {
-  const { url, token } = resolveConnection(io.env, flags);
-  if (!token) throw usageError('No token: run latchkey login, pass --token lk_… or set LATCHKEY_TOKEN.', usage);
-  return createClient(url, token);
-}
 
 /** `stripe_key?` → an optional stripe_key; the name itself is checked by the server. */
 export function parseRequirementName(value: string): RequirementEntry {

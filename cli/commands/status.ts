@@ -5,8 +5,7 @@ import { STATUS_LABELS } from '../../app/credentials/status';
 import { lastUsedText } from '../../app/usage/last-used-text';
 import { exactText, relativeText } from '../../app/utils/relative-time';
 import { parseCommand, table, usageError, type Command } from '../args';
-import { createClient } from '../client';
-import { resolveConnection } from '../config';
+import { agentClient } from '../client';
 import { CliError, EXIT_ATTENTION, EXIT_EXPIRING, EXIT_OK } from '../exit-codes';
 
 export const DEFAULT_WITHIN = '24h';
@@ -77,9 +76,7 @@ export const statusCommand: Command = {
     if (parsed.positionals.length) throw usageError(`Unexpected argument: ${parsed.positionals[0]}`, USAGE);
     const within = parseWithin(parsed.values.within ?? DEFAULT_WITHIN);
     if (!within.ok) throw new CliError(within.message);
-    const { url, token } = resolveConnection(io.env, { url: parsed.values.url, token: parsed.values.token });
-    if (!token) throw usageError('No token: run latchkey login, pass --token lk_… or set LATCHKEY_TOKEN.', USAGE);
-    const client = createClient(url, token);
+    const client = agentClient(io, parsed.values, USAGE);
     const credentials = await client.list<ApiCredential>('/credentials', 'credentials');
     const now = io.now();
     io.out(credentials.length ? formatCredentialTable(credentials, now) : 'No credentials available to this agent.');
