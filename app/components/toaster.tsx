@@ -16,5 +16,6 @@ export function FlashToaster({ toast }: { toast: FlashToast | null }) {
   }, [toast]);
   // Sonner's rich-colour text is a shade too light on its tinted backgrounds (4.25:1); darker keeps 4.5:1.
   const contrast = { '--success-text': 'hsl(140, 100%, 22%)', '--info-text': 'hsl(210, 92%, 38%)', '--error-text': 'hsl(360, 100%, 38%)' };
-  return <Toaster position="top-right" richColors closeButton style={contrast as React.CSSProperties} />;
+  // Bottom right: a toast never covers the page header's actions (Delete, Reconnect), and a pointer resting on one pauses it.
+  return <Toaster position="bottom-right" richColors closeButton style={contrast as React.CSSProperties} />;
 }
