@@ -1,5 +1,5 @@
 // The `latchkey` command against a real API server: login in a terminal, creds, agents, run, exit codes, secrecy.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +12,7 @@ import { runHealthSweep } from '~/jobs/health-sweep.server';
 import { closeQueues } from '~/queue/queue.server';
 import { createManagementToken } from '~/tokens/management-tokens.server';
 import { configPath } from './config';
-import { allCommandLines, BIN, finished, latchkey, spawnLatchkey, tempHome, type CliResult } from './test-support';
+import { allCommandLines, BIN, finished, latchkey, SHIM, spawnLatchkey, tempHome, type CliResult } from './test-support';
 
 const HOUR = 3_600_000;
 const CANARY = `sk-canary${'Q7x'.repeat(10)}${Date.now()}`;
@@ -212,6 +212,13 @@ describe.concurrent('exit codes', () => {
     expect(old.stdout).toContain('not usable');
     expect((await lk(['creds', 'test', 'exp-soon'], { token: owner })).code).toBe(2);
   }, 90_000);
+
+  it('the shipped bin (the tsx shim over the source) is the same CLI as the bundle the tests run', async () => {
+    const viaShim = await finished(spawn(process.execPath, [SHIM, 'creds', 'frob'], { env: { PATH: process.env.PATH ?? '', HOME: tempHome() } as unknown as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] }));
+    const viaBundle = await lk(['creds', 'frob'], { token: owner });
+    expect(viaShim.code).toBe(3);
+    expect(viaShim.stderr).toBe(viaBundle.stderr);
+  }, 60_000);
 
   it('3 for bad usage and for no server', async () => {
     expect((await lk(['creds', 'add', 'x'], { token: owner })).code).toBe(3);

@@ -4,7 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const BIN = path.resolve(__dirname, '../bin/latchkey.js');
+/** The shipped `latchkey` bin, from source (what `npx latchkey` runs). */
+export const SHIM = path.resolve(__dirname, '../bin/latchkey.js');
+/** What the tests run: the bundle test/global-setup.ts built from this source (`npm run build:cli`), else the shim. */
+export const BIN = process.env.LATCHKEY_CLI_BUNDLE ?? SHIM;
 
 export interface CliResult {
   code: number | null;
